@@ -1,0 +1,33 @@
+// autoenc: autoencoders and latent-space analysis in C++17, on Eigen.
+// The umbrella header: includes every part of the library and defines nothing itself.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "version.hpp"
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/gemm.hpp"
+#include "core/parallel.hpp"
+#include "core/random.hpp"
+#include "core/shape.hpp"
+#include "core/tensor.hpp"
+
+#include "layers/activation.hpp"
+#include "layers/dense.hpp"
+#include "layers/layer.hpp"
+
+#include "losses/loss.hpp"
+
+#include "optimizers/adam.hpp"
+#include "optimizers/optimizer.hpp"
+#include "optimizers/sgd.hpp"
+
+#include "model/progress.hpp"
+#include "model/sequential.hpp"
+
+#include "io/atomic_file.hpp"
+#include "io/idx.hpp"
+#include "io/mnist.hpp"
+#include "io/npy.hpp"
+#include "io/png.hpp"

@@ -1,0 +1,78 @@
+// Threads: a fixed partition of the work into chunks, run with OpenMP.
+//
+// Why fixed chunks: a result must not depend on the number of threads. Each chunk is computed
+// by exactly one thread with the same code path whatever the thread count, and reductions add
+// per-chunk partial results in chunk order. The same seed then gives the same bits with 1 thread
+// or 8. Eigen's own multi-threaded GEMM picks its blocking from the thread count (different
+// rounding), so autoenc keeps Eigen single-threaded and splits products itself (see gemm.hpp).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+
+#include <Eigen/Core>
+
+#include "config.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace autoenc {
+
+/// Threads used by autoenc's parallel loops (OpenMP's current maximum).
+inline int num_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+/// Sets the number of threads for autoenc's parallel loops. Results do not depend on it.
+inline void set_num_threads(int n) {
+#ifdef _OPENMP
+  if (n > 0) omp_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+namespace detail {
+
+/// Eigen must not spawn threads inside our chunks (it would change the rounding).
+inline void keep_eigen_single_threaded() {
+  if (Eigen::nbThreads() != 1) Eigen::setNbThreads(1);
+}
+
+inline Index ceil_div(Index a, Index b) { return (a + b - 1) / b; }
+
+}  // namespace detail
+
+/// Calls body(chunk) for chunk in [0, n_chunks), spread over the threads.
+/// Chunks may run in any order and on any thread: body must write only its own chunk's data.
+template <class Body>
+void parallel_for(Index n_chunks, Body&& body) {
+  detail::keep_eigen_single_threaded();
+#ifdef _OPENMP
+  if (n_chunks > 1 && !omp_in_parallel() && omp_get_max_threads() > 1) {
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index c = 0; c < n_chunks; ++c) body(c);
+    return;
+  }
+#endif
+  for (Index c = 0; c < n_chunks; ++c) body(c);
+}
+
+/// Calls body(begin, end) over [0, n) cut into chunks of `chunk` elements (the last may be
+/// shorter). The cut depends only on n and chunk, never on the thread count.
+template <class Body>
+void parallel_for_range(Index n, Index chunk, Body&& body) {
+  const Index n_chunks = detail::ceil_div(n, chunk);
+  parallel_for(n_chunks, [&](Index c) {
+    const Index begin = c * chunk;
+    body(begin, std::min(n, begin + chunk));
+  });
+}
+
+}  // namespace autoenc

@@ -1,0 +1,169 @@
+// Tensor: a dense, row-major (NHWC) array of any rank on Eigen storage, with views that let
+// Eigen's Tensor module or Eigen's matrix products (GEMM) work on the same memory, no copy.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include <unsupported/Eigen/CXX11/Tensor>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "shape.hpp"
+
+namespace autoenc {
+
+/// A row-major matrix map: how a batch looks to GEMM, one sample per row.
+template <class T>
+using MatrixMap = Eigen::Map<Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic, Eigen::Dynamic,
+                                           Eigen::RowMajor>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic,
+                                                      Eigen::Dynamic, Eigen::RowMajor>>;
+
+/// A row-major rank-R Eigen TensorMap over borrowed memory.
+template <class T, int R>
+using TensorMapR = Eigen::TensorMap<Eigen::Tensor<T, R, Eigen::RowMajor>>;
+
+/// A non-owning view: a pointer and a shape (batch first). `T` may be const.
+/// Views are what layers read and write; they are cheap to copy and never allocate.
+template <class T>
+struct TensorView {
+  T* data = nullptr;
+  Shape shape;
+
+  TensorView() = default;
+  TensorView(T* d, const Shape& s) : data(d), shape(s) {}
+  /// A view of const elements converts from a view of mutable ones.
+  template <class U, class = std::enable_if_t<std::is_same<const U, T>::value>>
+  TensorView(const TensorView<U>& other) : data(other.data), shape(other.shape) {}
+
+  Index size() const { return shape.size(); }
+  Index batch() const { return shape[0]; }
+  /// Elements per sample: everything after the batch dimension.
+  Index sample_size() const { return shape.rank() > 1 ? shape.size() / shape[0] : 1; }
+  explicit operator bool() const { return data != nullptr; }
+
+  /// (batch, sample_size) as a row-major Eigen matrix, for products.
+  Eigen::Map<std::conditional_t<std::is_const<T>::value,
+                                const Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic,
+                                                    Eigen::Dynamic, Eigen::RowMajor>,
+                                Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>>
+  matrix() const {
+    return {data, batch(), sample_size()};
+  }
+
+  /// Rows [first, first + count) of the batch, as a view of the same memory.
+  TensorView rows(Index first, Index count) const {
+    Shape s = shape;
+    s[0] = count;
+    return {data + first * sample_size(), s};
+  }
+};
+
+/// An owning tensor: a shape (batch first) and aligned contiguous storage, row-major.
+///
+///     autoenc::Tensor<float> x({60000, 28, 28, 1});
+///     x.reshape({60000, 784});            // same memory, new shape
+///     auto m = x.matrix();                // 60000 x 784 Eigen::Map for GEMM
+///     auto t = x.tensor<2>();             // Eigen::TensorMap of rank 2
+template <class T = DefaultScalar>
+class Tensor {
+ public:
+  using Scalar = T;
+
+  Tensor() = default;
+  explicit Tensor(const Shape& shape) { resize(shape); }
+  Tensor(std::initializer_list<Index> dims) : Tensor(Shape(dims)) {}
+  /// A tensor of `shape` filled with `value`.
+  Tensor(const Shape& shape, T value) : Tensor(shape) { fill(value); }
+
+  const Shape& shape() const { return shape_; }
+  int rank() const { return shape_.rank(); }
+  Index dim(int i) const { return shape_[i]; }
+  Index size() const { return shape_.size(); }
+  bool empty() const { return size() == 0; }
+  T* data() { return storage_.data(); }
+  const T* data() const { return storage_.data(); }
+  T* begin() { return data(); }
+  T* end() { return data() + size(); }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size(); }
+
+  T& operator[](Index i) { return storage_.data()[i]; }
+  T operator[](Index i) const { return storage_.data()[i]; }
+
+  /// Changes the shape; keeps the storage if it is large enough (it only ever grows), so that
+  /// a buffer resized to a smaller batch and back does not allocate again.
+  void resize(const Shape& shape) {
+    if (shape.size() > storage_.size()) storage_.resize(shape.size());
+    shape_ = shape;
+  }
+
+  /// Same elements, new shape with the same element count: no copy.
+  void reshape(const Shape& shape) {
+    if (shape.size() != shape_.size())
+      throw ShapeError("Tensor::reshape: cannot reshape " + shape_.to_string() + " (" +
+                       std::to_string(shape_.size()) + " elements) to " + shape.to_string() +
+                       " (" + std::to_string(shape.size()) + " elements)");
+    shape_ = shape;
+  }
+  /// A reshaped copy (the original keeps its shape).
+  Tensor reshaped(const Shape& shape) const {
+    Tensor t = *this;
+    t.reshape(shape);
+    return t;
+  }
+
+  void fill(T value) { std::fill(begin(), end(), value); }
+
+  TensorView<T> view() { return {data(), shape_}; }
+  TensorView<const T> view() const { return {data(), shape_}; }
+
+  /// (dim(0), size / dim(0)) as a row-major matrix: one sample per row.
+  auto matrix() { return view().matrix(); }
+  auto matrix() const { return view().matrix(); }
+
+  /// The storage as an Eigen TensorMap of rank R (R must equal rank()).
+  template <int R>
+  TensorMapR<T, R> tensor() {
+    return TensorMapR<T, R>(data(), dims_array<R>());
+  }
+  template <int R>
+  TensorMapR<const T, R> tensor() const {
+    return TensorMapR<const T, R>(data(), dims_array<R>());
+  }
+
+  /// Samples [first, first + count) as a new tensor (copied).
+  Tensor slice_rows(Index first, Index count) const {
+    if (first < 0 || count < 0 || first + count > dim(0))
+      throw ShapeError("Tensor::slice_rows: rows [" + std::to_string(first) + ", " +
+                       std::to_string(first + count) + ") out of range for shape " +
+                       shape_.to_string());
+    Shape s = shape_;
+    s[0] = count;
+    Tensor out(s);
+    const Index row = rank() > 1 ? size() / dim(0) : 1;
+    std::copy(data() + first * row, data() + (first + count) * row, out.data());
+    return out;
+  }
+
+ private:
+  template <int R>
+  Eigen::array<Index, R> dims_array() const {
+    if (R != rank())
+      throw ShapeError("Tensor::tensor<" + std::to_string(R) + ">: tensor has rank " +
+                       std::to_string(rank()) + ", shape " + shape_.to_string());
+    Eigen::array<Index, R> d;
+    for (int i = 0; i < R; ++i) d[static_cast<std::size_t>(i)] = shape_[i];
+    return d;
+  }
+
+  Eigen::Tensor<T, 1, Eigen::RowMajor> storage_;  // flat, aligned; may be larger than size()
+  Shape shape_;
+};
+
+}  // namespace autoenc

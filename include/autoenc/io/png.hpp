@@ -1,0 +1,96 @@
+// PNG output: single images and grids of gray images (the chapter's reconstruction figures),
+// encoded by stb_image_write and written atomically.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <stb_image_write.h>
+
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
+#include "atomic_file.hpp"
+
+namespace autoenc {
+
+/// Writes 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA) as a PNG file.
+inline void save_png(const std::string& path, int width, int height, int channels,
+                     const std::uint8_t* pixels) {
+  if (width <= 0 || height <= 0 || channels < 1 || channels > 4)
+    throw ConfigError("save_png: bad image size " + std::to_string(width) + "x" + std::to_string(height) +
+                      "x" + std::to_string(channels));
+  std::string encoded;
+  auto append = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &encoded, width, height, channels, pixels, width * channels))
+    throw IoError("'" + path + "': PNG encoding failed");
+  write_file_atomically(path, encoded);
+}
+
+/// Layout of an image grid.
+struct GridOptions {
+  int spacing = 2;               ///< background pixels between images and around the grid
+  int scale = 1;                 ///< each pixel drawn as scale x scale pixels
+  std::uint8_t background = 255;  ///< gray level between images (white)
+};
+
+namespace detail {
+// Height and width of one image of `t`: (N, H, W), (N, H, W, 1), or (N, H*W) with a square H*W.
+template <class T>
+std::pair<Index, Index> image_size(const Tensor<T>& t) {
+  if (t.rank() == 4 && t.dim(3) == 1) return {t.dim(1), t.dim(2)};
+  if (t.rank() == 3) return {t.dim(1), t.dim(2)};
+  if (t.rank() == 2) {
+    const auto side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(t.dim(1)))));
+    if (side * side == t.dim(1)) return {side, side};
+  }
+  throw ShapeError("image grid: expected gray images (N, H, W), (N, H, W, 1) or (N, H*W) with a square "
+                   "H*W; got " + t.shape().to_string());
+}
+}  // namespace detail
+
+/// Draws images[0 .. rows*cols) row by row into a rows x cols grid and writes it as a PNG.
+/// Pixel values are gray levels in [0, 1] (0 black, 1 white; values outside are clipped).
+template <class T>
+void save_image_grid(const std::string& path, const Tensor<T>& images, int rows, int cols,
+                     const GridOptions& opt = {}) {
+  if (rows <= 0 || cols <= 0) throw ConfigError("save_image_grid: rows and cols must be > 0");
+  if (opt.scale < 1 || opt.spacing < 0) throw ConfigError("save_image_grid: scale must be >= 1 and spacing >= 0");
+  const auto [h, w] = detail::image_size(images);
+  const Index count = std::min<Index>(images.dim(0), Index(rows) * cols);
+  const int s = opt.scale, gap = opt.spacing;
+  const int width = cols * (static_cast<int>(w) * s + gap) + gap;
+  const int height = rows * (static_cast<int>(h) * s + gap) + gap;
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height), opt.background);
+  for (Index k = 0; k < count; ++k) {
+    const int top = static_cast<int>(k / cols) * (static_cast<int>(h) * s + gap) + gap;
+    const int left = static_cast<int>(k % cols) * (static_cast<int>(w) * s + gap) + gap;
+    const T* img = images.data() + k * h * w;
+    for (int y = 0; y < h * s; ++y)
+      for (int x = 0; x < w * s; ++x) {
+        const double v = std::clamp(static_cast<double>(img[(y / s) * w + x / s]), 0.0, 1.0);
+        pixels[static_cast<std::size_t>(top + y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(left + x)] =
+            static_cast<std::uint8_t>(std::lround(v * 255.0));
+      }
+  }
+  save_png(path, width, height, 1, pixels.data());
+}
+
+/// One gray image (H, W), (H, W, 1) or the first of a batch, upscaled by `scale`.
+template <class T>
+void save_image(const std::string& path, const Tensor<T>& image, int scale = 1) {
+  Tensor<T> batch = image;
+  if (image.rank() == 2) batch.reshape(Shape{1, image.dim(0), image.dim(1)});
+  if (image.rank() == 3 && image.dim(2) == 1) batch.reshape(Shape{1, image.dim(0), image.dim(1), 1});
+  GridOptions opt;
+  opt.scale = scale;
+  opt.spacing = 0;
+  save_image_grid(path, batch, 1, 1, opt);
+}
+
+}  // namespace autoenc

@@ -1,0 +1,109 @@
+// Activation functions, applied element-wise, and their derivatives.
+//
+// Every derivative here is written as a function of the activation's OUTPUT y = f(z), so a
+// layer needs to keep only y for its backward pass (no copy of the pre-activation z):
+//   relu     y = max(z, 0)                         f'(z) = [y > 0]
+//   sigmoid  y = 1 / (1 + e^-z)                    f'(z) = y (1 - y)
+//   tanh     y = tanh z                            f'(z) = 1 - y^2
+//   elu      y = z if z > 0, else a (e^z - 1)      f'(z) = 1 if y > 0, else y + a     (a = 1)
+//   selu     y = s z if z > 0, else s a (e^z - 1)  f'(z) = s if y > 0, else y + s a
+//   softplus y = log(1 + e^z)                      f'(z) = sigmoid(z) = 1 - e^-y
+//   linear   y = z                                 f'(z) = 1
+// The loops are Eigen array expressions, which Eigen vectorises (including exp and tanh).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+
+#include <Eigen/Core>
+
+#include "../core/config.hpp"
+#include "../core/error.hpp"
+
+namespace autoenc {
+
+enum class Activation { linear, relu, sigmoid, tanh, elu, selu, softplus };
+
+/// Keras's name for an activation: "relu", "elu", ...
+inline const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::linear: return "linear";
+    case Activation::relu: return "relu";
+    case Activation::sigmoid: return "sigmoid";
+    case Activation::tanh: return "tanh";
+    case Activation::elu: return "elu";
+    case Activation::selu: return "selu";
+    case Activation::softplus: return "softplus";
+  }
+  return "?";
+}
+
+/// The activation called `name` ("relu", "elu", ...; "linear" or "" for none).
+inline Activation activation_from_name(const std::string& name) {
+  for (Activation a : {Activation::linear, Activation::relu, Activation::sigmoid, Activation::tanh,
+                       Activation::elu, Activation::selu, Activation::softplus})
+    if (name == activation_name(a)) return a;
+  if (name.empty() || name == "none") return Activation::linear;
+  throw ConfigError("unknown activation '" + name +
+                    "' (known: linear, relu, sigmoid, tanh, elu, selu, softplus)");
+}
+
+namespace detail {
+constexpr double kEluAlpha = 1.0;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+}  // namespace detail
+
+/// y = f(y), in place, on n contiguous elements.
+template <class T>
+void activation_forward(Activation a, T* data, Index n) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  Eigen::Map<Array> y(data, n);
+  const T alpha = T(detail::kEluAlpha);
+  const T selu_alpha = T(detail::kSeluAlpha), selu_scale = T(detail::kSeluScale);
+  switch (a) {
+    case Activation::linear: break;
+    case Activation::relu: y = y.max(T(0)); break;
+    // Eigen's logistic is the numerically stable sigmoid: it never forms e^z for large |z|.
+    case Activation::sigmoid: y = y.logistic(); break;
+    case Activation::tanh: y = y.tanh(); break;
+    // expm1 keeps precision near z = 0; min(z, 0) keeps exp from overflowing on the unused side.
+    case Activation::elu: y = (y > T(0)).select(y, alpha * y.min(T(0)).expm1()); break;
+    case Activation::selu:
+      y = selu_scale * (y > T(0)).select(y, selu_alpha * y.min(T(0)).expm1());
+      break;
+    // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow for large z.
+    case Activation::softplus: y = y.max(T(0)) + (-y.abs()).exp().log1p(); break;
+  }
+}
+
+/// dz = dy * f'(z), with f'(z) computed from the output y (see the table at the top).
+/// dz may alias dy.
+template <class T>
+void activation_backward(Activation a, const T* y_data, const T* dy_data, T* dz_data, Index n) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  Eigen::Map<const Array> y(y_data, n), dy(dy_data, n);
+  Eigen::Map<Array> dz(dz_data, n);
+  const T alpha = T(detail::kEluAlpha);
+  const T selu_alpha = T(detail::kSeluAlpha), selu_scale = T(detail::kSeluScale);
+  switch (a) {
+    case Activation::linear: dz = dy; break;
+    case Activation::relu: dz = (y > T(0)).select(dy, T(0)); break;
+    case Activation::sigmoid: dz = dy * y * (T(1) - y); break;
+    case Activation::tanh: dz = dy * (T(1) - y.square()); break;
+    case Activation::elu: dz = (y > T(0)).select(dy, dy * (y + alpha)); break;
+    case Activation::selu:
+      dz = (y > T(0)).select(selu_scale * dy, dy * (y + selu_scale * selu_alpha));
+      break;
+    case Activation::softplus: dz = dy * -((-y).expm1()); break;
+  }
+}
+
+/// f(z) for one value: the reference the tests and plots use.
+inline double activation_value(Activation a, double z) {
+  double y = z;
+  activation_forward<double>(a, &y, 1);
+  return y;
+}
+
+}  // namespace autoenc

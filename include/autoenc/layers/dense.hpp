@@ -1,0 +1,131 @@
+// Dense: a fully connected layer, y = f(x W + b).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "../core/error.hpp"
+#include "../core/gemm.hpp"
+#include "../core/parallel.hpp"
+#include "activation.hpp"
+#include "layer.hpp"
+
+namespace autoenc {
+
+/// Fully connected layer with Keras's parameter layout: kernel W (inputs, units), bias b (units).
+///
+///     x (batch, inputs)  ->  y = f(x W + b)  (batch, units)
+///
+/// The input must be a vector per sample; put a Flatten before it for images.
+template <class T = DefaultScalar>
+class Dense : public Layer<T> {
+ public:
+  Dense(Index units, Activation activation = Activation::linear)
+      : units_(units), activation_(activation) {
+    if (units <= 0) throw ConfigError("Dense: units must be > 0, got " + std::to_string(units));
+  }
+  Dense(Index units, const std::string& activation)
+      : Dense(units, activation_from_name(activation)) {}
+
+  std::string kind() const override { return "Dense"; }
+  std::string config_string() const override {
+    return "units=" + std::to_string(units_) + ", activation=" + activation_name(activation_);
+  }
+
+  Index units() const { return units_; }
+  Index inputs() const { return inputs_; }
+  Activation activation() const { return activation_; }
+
+  Shape build(const Shape& input_shape) override {
+    if (input_shape.rank() != 1)
+      throw ShapeError("Dense expects a vector per sample, got input " +
+                       input_shape.to_string() + "; hint: add Flatten() before it");
+    inputs_ = input_shape[0];
+    return Shape{units_};
+  }
+
+  // Parameters: W (inputs x units, row-major) then b (units): inputs*units + units.
+  Index param_count() const override { return inputs_ * units_ + units_; }
+
+  void bind(T* params, T* grads) override {
+    kernel_ = params;
+    bias_ = params + inputs_ * units_;
+    kernel_grad_ = grads;
+    bias_grad_ = grads + inputs_ * units_;
+  }
+
+  /// Glorot-uniform kernel, W ~ U(-l, l) with l = sqrt(6 / (fan_in + fan_out)); zero bias.
+  void init(Rng& rng) override {
+    const double limit = std::sqrt(6.0 / static_cast<double>(inputs_ + units_));
+    for (Index i = 0; i < inputs_ * units_; ++i) kernel_[i] = T(rng.uniform(-limit, limit));
+    for (Index j = 0; j < units_; ++j) bias_[j] = T(0);
+  }
+
+  /// Read/write access to the kernel (inputs x units) and bias, for inspection and tests.
+  MatrixMap<T> kernel() { return {kernel_, inputs_, units_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, units_}; }
+
+  // y = f(x W + b)
+  void forward(TensorView<const T> x, TensorView<T> y) override {
+    auto Y = y.matrix();
+    detail::gemm(Y, x.matrix(), weights());
+    // Add the bias and apply f row by row, in chunks of rows that fill a few cache lines.
+    const Index batch = y.batch();
+    parallel_for_range(batch, rows_per_chunk(), [&](Index r0, Index r1) {
+      for (Index r = r0; r < r1; ++r) {
+        T* row = y.data + r * units_;
+        for (Index j = 0; j < units_; ++j) row[j] += bias_[j];
+        activation_forward(activation_, row, units_);
+      }
+    });
+  }
+
+  // With z = x W + b and y = f(z):
+  //   dz = dy * f'(z)      dW = x^T dz      db = sum over the batch of dz      dx = dz W^T
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                TensorView<T> dx) override {
+    const Index batch = y.batch();
+    dz_.resize(Shape{batch, units_});
+    parallel_for_range(batch, rows_per_chunk(), [&](Index r0, Index r1) {
+      activation_backward(activation_, y.data + r0 * units_, dy.data + r0 * units_,
+                          dz_.data() + r0 * units_, (r1 - r0) * units_);
+    });
+    const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
+
+    // db: each column summed over the batch, in row order, by one thread (deterministic).
+    parallel_for_range(units_, kColumnsPerChunk, [&](Index c0, Index c1) {
+      for (Index j = c0; j < c1; ++j) bias_grad_[j] = T(0);
+      for (Index r = 0; r < batch; ++r) {
+        const T* row = dz_.data() + r * units_;
+        for (Index j = c0; j < c1; ++j) bias_grad_[j] += row[j];
+      }
+    });
+
+    MatrixMap<T> dW(kernel_grad_, inputs_, units_);
+    detail::gemm(dW, x.matrix().transpose(), dZ);
+    if (dx) {
+      auto dX = dx.matrix();
+      detail::gemm(dX, dZ, weights().transpose());
+    }
+  }
+
+ private:
+  static constexpr Index kColumnsPerChunk = 256;
+
+  ConstMatrixMap<T> weights() const { return {kernel_, inputs_, units_}; }
+  // About 16k elements per chunk: large enough to amortise the threading, small enough to
+  // spread a batch of 256 over the threads.
+  Index rows_per_chunk() const { return std::max<Index>(1, 16384 / units_); }
+
+  Index units_;
+  Activation activation_;
+  Index inputs_ = 0;
+  T* kernel_ = nullptr;
+  T* bias_ = nullptr;
+  T* kernel_grad_ = nullptr;
+  T* bias_grad_ = nullptr;
+  Tensor<T> dz_;  // dL/dz for the current batch; grows to the largest batch, then stays
+};
+
+}  // namespace autoenc

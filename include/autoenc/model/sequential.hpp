@@ -1,0 +1,434 @@
+// Sequential: a stack of layers trained end to end, with Keras's vocabulary.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/parallel.hpp"
+#include "../core/random.hpp"
+#include "../core/tensor.hpp"
+#include "../layers/layer.hpp"
+#include "../losses/loss.hpp"
+#include "../optimizers/optimizer.hpp"
+#include "progress.hpp"
+
+namespace autoenc {
+
+/// What fit() returns: the mean training loss of each epoch (Keras's history.history['loss'])
+/// and how long each epoch took.
+struct History {
+  std::vector<double> loss;
+  std::vector<double> seconds;
+};
+
+/// A linear stack of layers.
+///
+///     autoenc::Sequential<float> model({784});               // input: 784 values per sample
+///     model.add(autoenc::Dense<float>(64, "relu"));          // output shapes are inferred
+///     model.add(autoenc::Dense<float>(784, "sigmoid"));
+///     model.compile(autoenc::Adam<float>(), "mse");
+///     model.fit(x, x, /*epochs*/ 10, /*batch_size*/ 256);
+///
+/// The model owns the parameters of all layers in one flat buffer (and their gradients in
+/// another), and every activation buffer; after the first batch, training allocates nothing.
+template <class T = DefaultScalar>
+class Sequential {
+ public:
+  using Scalar = T;
+
+  /// A model whose samples have `input_shape` (no batch dimension), e.g. {784} or {28, 28, 1}.
+  explicit Sequential(const Shape& input_shape) : input_shape_(input_shape) {
+    if (input_shape.rank() == 0 || input_shape.size() == 0)
+      throw ShapeError("Sequential: input shape " + input_shape.to_string() + " is empty");
+  }
+
+  /// A model built from layers in order: Sequential<float>({784}, Dense<float>(64, "relu"), ...).
+  template <class... Layers>
+  Sequential(const Shape& input_shape, Layers&&... layers) : Sequential(input_shape) {
+    (add(std::forward<Layers>(layers)), ...);
+  }
+
+  Sequential(Sequential&&) noexcept = default;
+  Sequential& operator=(Sequential&&) noexcept = default;
+
+  /// Appends a layer (moved in) and infers its output shape. A layer that cannot take the
+  /// current output shape throws ShapeError naming the layer, its position and both shapes.
+  template <class L, class = std::enable_if_t<std::is_base_of<Layer<T>, std::decay_t<L>>::value>>
+  std::decay_t<L>& add(L&& layer) {
+    auto owned = std::make_unique<std::decay_t<L>>(std::forward<L>(layer));
+    auto& ref = *owned;
+    add(LayerPtr<T>(std::move(owned)));
+    return ref;
+  }
+
+  Layer<T>& add(LayerPtr<T> layer) {
+    if (!layer) throw ConfigError("Sequential::add: null layer");
+    const std::size_t index = layers_.size();
+    layer->set_name(unique_name(layer->name_prefix()));
+    const Shape in = output_shape();
+    try {
+      layer->setup(in);
+    } catch (const ShapeError& e) {
+      std::string where = "Sequential: layer " + std::to_string(index) + " '" + layer->name() +
+                          "' (" + layer->kind() + ") cannot take input " + in.to_string() + " from ";
+      where += index == 0 ? std::string("the model input")
+                          : "layer " + std::to_string(index - 1) + " '" + layers_.back()->name() +
+                                "' (" + layers_.back()->kind() + ")";
+      throw ShapeError(where + ": " + e.what());
+    }
+    layers_.push_back(std::move(layer));
+    built_ = false;
+    return *layers_.back();
+  }
+
+  const std::vector<LayerPtr<T>>& layers() const { return layers_; }
+  Layer<T>& layer(Index i) { return *layers_.at(static_cast<std::size_t>(i)); }
+  Index size() const { return static_cast<Index>(layers_.size()); }
+
+  const Shape& input_shape() const { return input_shape_; }
+  /// Output shape of the last layer (the input shape if there are no layers).
+  const Shape& output_shape() const {
+    return layers_.empty() ? input_shape_ : layers_.back()->output_shape();
+  }
+
+  Index param_count() const {
+    Index n = 0;
+    for (const auto& l : layers_) n += l->param_count();
+    return n;
+  }
+
+  /// Allocates the parameter buffers and initialises every layer (glorot-uniform kernels,
+  /// zero biases) from `seed`. Called by compile() if not called before.
+  void build(std::uint64_t seed = 0) {
+    const Index n = param_count();
+    params_.resize(Shape{n});
+    grads_.resize(Shape{n});
+    Index offset = 0;
+    Rng rng(seed);
+    for (auto& l : layers_) {
+      l->bind(params_.data() + offset, grads_.data() + offset);
+      l->init(rng);
+      offset += l->param_count();
+    }
+    grads_.fill(T(0));
+    built_ = true;
+    if (optimizer_) optimizer_->reset(n);
+  }
+  bool built() const { return built_; }
+
+  /// All parameters, layer after layer, in one vector (a view of the model's buffer).
+  Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>> parameters() {
+    require_built("parameters");
+    return {params_.data(), params_.size()};
+  }
+  Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> parameters() const {
+    return {params_.data(), params_.size()};
+  }
+  /// Gradients of the last training step, laid out like parameters().
+  Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> gradients() const {
+    return {grads_.data(), grads_.size()};
+  }
+
+  /// Keras's model summary: one row per layer with its output shape and parameter count.
+  std::string summary_string(const std::string& model_name = "sequential") const {
+    constexpr int kNameEnd = 29, kShapeEnd = 55, kLineLength = 65;
+    auto row = [&](const std::string& a, const std::string& b, const std::string& c) {
+      std::string s = a;
+      s.resize(std::max<std::size_t>(s.size() + 1, kNameEnd), ' ');
+      s += b;
+      s.resize(std::max<std::size_t>(s.size() + 1, kShapeEnd), ' ');
+      s += c;
+      return s + "\n";
+    };
+    const std::string rule(kLineLength, '_'), double_rule(kLineLength, '=');
+    std::string s = "Model: \"" + model_name + "\"\n" + rule + "\n";
+    s += row("Layer (type)", "Output Shape", "Param #") + double_rule + "\n";
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      const auto& l = *layers_[i];
+      s += row(l.name() + " (" + l.kind() + ")", l.output_shape().to_batch_string(),
+               with_commas(l.param_count()));
+      s += (i + 1 < layers_.size() ? rule : double_rule) + "\n";
+    }
+    if (layers_.empty()) s += double_rule + "\n";
+    s += "Total params: " + with_commas(param_count()) + "\n";
+    s += "Trainable params: " + with_commas(param_count()) + "\n";
+    s += "Non-trainable params: 0\n" + rule + "\n";
+    return s;
+  }
+  void summary(std::ostream& os = std::cout) const { os << summary_string() << std::flush; }
+
+  /// Chooses the optimizer and the loss ("mse" or "binary_crossentropy").
+  void compile(const Optimizer<T>& optimizer, LossKind loss) {
+    optimizer_ = optimizer.clone();
+    loss_ = loss;
+    if (!built_) build();
+    optimizer_->reset(param_count());
+  }
+  void compile(const Optimizer<T>& optimizer, const std::string& loss) {
+    compile(optimizer, loss_from_name(loss));
+  }
+
+  /// Where progress lines go (std::cout by default).
+  void set_output(std::ostream& os) { out_ = &os; }
+
+  /// Trains for `epochs` passes over (x, y) in batches of `batch_size`, shuffling the samples
+  /// each epoch with a generator seeded by `seed`. Prints one Keras progress line per epoch
+  /// unless `verbose` is Verbosity::silent. Returns each epoch's mean loss.
+  ///
+  /// A NaN or infinite loss stops training with a NumericError naming the epoch and batch;
+  /// the parameters are left as they were after the last good step.
+  History fit(const Tensor<T>& x, const Tensor<T>& y, int epochs = 1, Index batch_size = 32,
+              bool shuffle = true, std::uint64_t seed = 0,
+              Verbosity verbose = Verbosity::progress_bar) {
+    require_compiled("fit");
+    check_data("fit", x, &y, batch_size);
+    if (epochs < 0) throw ConfigError("fit: epochs must be >= 0, got " + std::to_string(epochs));
+    const Index n = x.dim(0);
+    const Index steps = detail::ceil_div(n, batch_size);
+    reserve(batch_size);
+
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index(0));
+    Rng rng(seed);
+    History history;
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+      if (shuffle) rng.shuffle(order.begin(), order.end());
+      if (verbose != Verbosity::silent) *out_ << "Epoch " << epoch + 1 << "/" << epochs << "\n";
+      ProgressBar bar(steps, verbose, *out_);
+      double loss_sum = 0.0;  // sum of batch loss * batch size: the epoch mean weights samples equally
+      for (Index step = 0; step < steps; ++step) {
+        const Index first = step * batch_size, count = std::min(batch_size, n - first);
+        TensorView<const T> xb, yb;
+        if (shuffle) {
+          gather_rows(x, order, first, count, x_batch_);
+          xb = x_batch_.view();
+          if (&y == &x) {  // an autoencoder's target is its input: gather once
+            yb = xb;
+          } else {
+            gather_rows(y, order, first, count, y_batch_);
+            yb = y_batch_.view();
+          }
+        } else {
+          xb = x.view().rows(first, count);
+          yb = y.view().rows(first, count);
+        }
+        const double loss = train_step(xb, yb);
+        if (!std::isfinite(loss))
+          throw NumericError("fit: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                             " at epoch " + std::to_string(epoch + 1) + ", batch " +
+                             std::to_string(step + 1) + "/" + std::to_string(steps) +
+                             "; training stopped and the parameters of the last good step were kept "
+                             "(try a smaller learning rate, or check the data for NaN)");
+        loss_sum += loss * static_cast<double>(count);
+        bar.update(step + 1, loss_sum / static_cast<double>(first + count));
+      }
+      const double epoch_loss = loss_sum / static_cast<double>(n);
+      bar.finish(epoch_loss);
+      history.loss.push_back(epoch_loss);
+      history.seconds.push_back(bar.seconds_since_start());
+    }
+    return history;
+  }
+
+  /// One optimisation step on a batch: forward, loss, backward, update. Returns the batch's
+  /// loss (computed before the update). If the loss is not finite the update is skipped.
+  double train_step(TensorView<const T> xb, TensorView<const T> yb) {
+    require_compiled("train_step");
+    const Index count = xb.batch();
+    reserve(count);
+    const TensorView<const T> prediction = forward_batch(xb);
+    TensorView<T> dy = grad_buffer(0, layers_.size() - 1, count);
+    const double loss = compute_loss<T>(loss_, prediction, yb, dy, loss_partials_);
+    if (!std::isfinite(loss)) return loss;
+    backward_batch(xb, dy);
+    optimizer_->step(params_.data(), grads_.data(), params_.size());
+    return loss;
+  }
+
+  /// Mean loss over (x, y), computed in batches.
+  double evaluate(const Tensor<T>& x, const Tensor<T>& y, Index batch_size = 256,
+                  Verbosity verbose = Verbosity::progress_bar) {
+    require_compiled("evaluate");
+    check_data("evaluate", x, &y, batch_size);
+    reserve(std::min(batch_size, x.dim(0)));
+    const Index n = x.dim(0), steps = detail::ceil_div(n, batch_size);
+    ProgressBar bar(steps, verbose, *out_);
+    double loss_sum = 0.0;
+    for (Index step = 0; step < steps; ++step) {
+      const Index first = step * batch_size, count = std::min(batch_size, n - first);
+      const auto prediction = forward_batch(x.view().rows(first, count));
+      loss_sum += compute_loss<T>(loss_, prediction, y.view().rows(first, count), TensorView<T>(),
+                                  loss_partials_) *
+                  static_cast<double>(count);
+      bar.update(step + 1, loss_sum / static_cast<double>(first + count));
+    }
+    const double loss = loss_sum / static_cast<double>(n);
+    bar.finish(loss);
+    return loss;
+  }
+
+  /// The model's outputs for x, computed in batches: shape (N, output_shape...).
+  Tensor<T> predict(const Tensor<T>& x, Index batch_size = 256) {
+    return predict_until(x, size(), batch_size);
+  }
+
+  /// The outputs of the first `n_layers` layers only: with n_layers = 4 on the chapter's CNN,
+  /// the latent vectors of its encoder (Keras's Model(model.input, model.layers[3].output)).
+  Tensor<T> predict_until(const Tensor<T>& x, Index n_layers, Index batch_size = 256) {
+    require_built("predict");
+    check_data("predict", x, nullptr, batch_size);
+    if (n_layers < 0 || n_layers > size())
+      throw ConfigError("predict: n_layers must be in [0, " + std::to_string(size()) + "], got " +
+                        std::to_string(n_layers));
+    const Shape out_shape = n_layers == 0 ? input_shape_ : layers_[static_cast<std::size_t>(n_layers - 1)]->output_shape();
+    Tensor<T> out(out_shape.with_batch(x.dim(0)));
+    if (n_layers == 0) {
+      std::copy(x.begin(), x.end(), out.begin());
+      return out;
+    }
+    reserve(std::min(batch_size, x.dim(0)));
+    const Index n = x.dim(0);
+    for (Index first = 0; first < n; first += batch_size) {
+      const Index count = std::min(batch_size, n - first);
+      const auto y = forward_batch(x.view().rows(first, count), n_layers);
+      std::copy(y.data, y.data + y.size(), out.data() + first * out_shape.size());
+    }
+    return out;
+  }
+
+  /// Runs the first `n_layers` layers on one batch (all layers by default) and returns a view
+  /// of the result, valid until the next call. x must have the model's input shape.
+  TensorView<const T> forward_batch(TensorView<const T> x, Index n_layers = -1) {
+    require_built("forward");
+    if (n_layers < 0) n_layers = size();
+    const Index count = x.batch();
+    reserve(count);
+    TensorView<const T> in = x;
+    for (Index i = 0; i < n_layers; ++i) {
+      auto& out = activations_[static_cast<std::size_t>(i)];
+      out.resize(layers_[static_cast<std::size_t>(i)]->output_shape().with_batch(count));
+      layers_[static_cast<std::size_t>(i)]->forward(in, out.view());
+      in = out.view();
+    }
+    return in;
+  }
+
+  /// Back-propagates dL/dprediction through every layer after forward_batch(x), leaving each
+  /// layer's parameter gradients in gradients(). The first layer's dL/dx is not computed.
+  void backward_batch(TensorView<const T> x, TensorView<T> dy) {
+    const Index count = x.batch();
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+      const TensorView<const T> in = i == 0 ? x : activations_[i - 1].view();
+      TensorView<T> dx;  // written into whichever ping-pong buffer does not hold dy
+      if (i > 0) dx = grad_buffer(dy.data == grad_buffers_[0].data() ? 1 : 0, i - 1, count);
+      layers_[i]->backward(in, activations_[i].view(), dy, dx);
+      dy = dx;
+    }
+  }
+
+  const Optimizer<T>* optimizer() const { return optimizer_.get(); }
+  LossKind loss() const { return loss_; }
+
+ private:
+  static std::string with_commas(Index n) {
+    std::string s = std::to_string(n);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return s;
+  }
+
+  std::string unique_name(const std::string& prefix) {
+    const int k = name_counts_[prefix]++;
+    return k == 0 ? prefix : prefix + "_" + std::to_string(k);
+  }
+
+  void require_built(const char* what) const {
+    if (!built_)
+      throw ConfigError(std::string(what) + ": the model is not built; call build() or compile() first");
+  }
+  void require_compiled(const char* what) const {
+    if (!optimizer_)
+      throw ConfigError(std::string(what) + ": the model is not compiled; call compile(optimizer, loss) first");
+    require_built(what);
+  }
+
+  void check_data(const char* what, const Tensor<T>& x, const Tensor<T>* y, Index batch_size) const {
+    if (batch_size <= 0)
+      throw ConfigError(std::string(what) + ": batch_size must be > 0, got " + std::to_string(batch_size));
+    if (x.rank() == 0 || x.shape().without_batch() != input_shape_)
+      throw ShapeError(std::string(what) + ": x has shape " + x.shape().to_string() +
+                       " but the model takes samples of shape " + input_shape_.to_string() +
+                       " (expected " + input_shape_.to_batch_string() + ")");
+    if (x.dim(0) == 0) throw ShapeError(std::string(what) + ": x has no samples");
+    if (y && (y->rank() == 0 || y->shape().without_batch() != output_shape()))
+      throw ShapeError(std::string(what) + ": y has shape " + y->shape().to_string() +
+                       " but the model outputs " + output_shape().to_batch_string());
+    if (y && y->dim(0) != x.dim(0))
+      throw ShapeError(std::string(what) + ": x has " + std::to_string(x.dim(0)) + " samples but y has " +
+                       std::to_string(y->dim(0)));
+  }
+
+  /// Sizes every buffer for batches of up to `batch` samples (they only ever grow).
+  void reserve(Index batch) {
+    if (batch <= reserved_batch_ && activations_.size() == layers_.size()) return;
+    batch = std::max(batch, reserved_batch_);
+    activations_.resize(layers_.size());
+    Index largest = 0;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      activations_[i].resize(layers_[i]->output_shape().with_batch(batch));
+      largest = std::max(largest, layers_[i]->output_shape().size());
+    }
+    for (auto& g : grad_buffers_) g.resize(Shape{batch * largest});
+    x_batch_.resize(input_shape_.with_batch(batch));
+    y_batch_.resize(output_shape().with_batch(batch));
+    reserved_batch_ = batch;
+  }
+
+  /// One of the two ping-pong buffers for dL/d(output of `layer`), shaped for `count` samples.
+  TensorView<T> grad_buffer(int which, std::size_t layer, Index count) {
+    return {grad_buffers_[which].data(), layers_[layer]->output_shape().with_batch(count)};
+  }
+
+  /// dst = src rows order[first .. first + count), one sample per row.
+  static void gather_rows(const Tensor<T>& src, const std::vector<Index>& order, Index first,
+                          Index count, Tensor<T>& dst) {
+    const Index row = src.size() / src.dim(0);
+    dst.resize(src.shape().without_batch().with_batch(count));
+    parallel_for_range(count, 64, [&](Index r0, Index r1) {
+      for (Index r = r0; r < r1; ++r)
+        std::memcpy(dst.data() + r * row, src.data() + order[static_cast<std::size_t>(first + r)] * row,
+                    static_cast<std::size_t>(row) * sizeof(T));
+    });
+  }
+
+  Shape input_shape_;
+  std::vector<LayerPtr<T>> layers_;
+  std::map<std::string, int> name_counts_;
+  bool built_ = false;
+
+  Tensor<T> params_, grads_;  // every layer's parameters and gradients, back to back
+  std::unique_ptr<Optimizer<T>> optimizer_;
+  LossKind loss_ = LossKind::mse;
+
+  // Buffers for one batch, sized by reserve() and reused.
+  Index reserved_batch_ = 0;
+  std::vector<Tensor<T>> activations_;  // output of each layer
+  Tensor<T> grad_buffers_[2];           // dL/d(activation), alternating between layers
+  Tensor<T> x_batch_, y_batch_;         // the shuffled batch, gathered
+  std::vector<double> loss_partials_;
+  std::ostream* out_ = &std::cout;
+};
+
+}  // namespace autoenc

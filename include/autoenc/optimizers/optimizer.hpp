@@ -1,0 +1,30 @@
+// Optimizer: updates every parameter of a model from its gradient, in one pass over the
+// model's flat parameter buffer (one fused loop instead of one small loop per tensor).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "../core/config.hpp"
+
+namespace autoenc {
+
+template <class T = DefaultScalar>
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual std::string name() const = 0;
+  virtual std::string config_string() const { return ""; }
+  /// Sizes the optimizer's state for n parameters and forgets past steps.
+  virtual void reset(Index n_params) = 0;
+  /// One update of params[0, n) from grads[0, n).
+  virtual void step(T* params, const T* grads, Index n) = 0;
+  virtual std::unique_ptr<Optimizer> clone() const = 0;
+};
+
+namespace detail {
+constexpr Index kOptimizerChunk = 32768;  // parameters per parallel chunk of an update
+}
+
+}  // namespace autoenc

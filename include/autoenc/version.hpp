@@ -1,0 +1,8 @@
+// The library's version.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#define AUTOENC_VERSION_MAJOR 0
+#define AUTOENC_VERSION_MINOR 1
+#define AUTOENC_VERSION_PATCH 0
+#define AUTOENC_VERSION_STRING "0.1.0"
