@@ -51,11 +51,13 @@ inline Index ceil_div(Index a, Index b) { return (a + b - 1) / b; }
 
 /// Calls body(chunk) for chunk in [0, n_chunks), spread over the threads.
 /// Chunks may run in any order and on any thread: body must write only its own chunk's data.
+/// `worth_threads` = false runs the chunks in order on the calling thread: for work too small
+/// to pay for waking the threads. The result is the same either way.
 template <class Body>
-void parallel_for(Index n_chunks, Body&& body) {
+void parallel_for(Index n_chunks, Body&& body, bool worth_threads = true) {
   detail::keep_eigen_single_threaded();
 #ifdef _OPENMP
-  if (n_chunks > 1 && !omp_in_parallel() && omp_get_max_threads() > 1) {
+  if (worth_threads && n_chunks > 1 && !omp_in_parallel() && omp_get_max_threads() > 1) {
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index c = 0; c < n_chunks; ++c) body(c);
     return;
@@ -67,12 +69,15 @@ void parallel_for(Index n_chunks, Body&& body) {
 /// Calls body(begin, end) over [0, n) cut into chunks of `chunk` elements (the last may be
 /// shorter). The cut depends only on n and chunk, never on the thread count.
 template <class Body>
-void parallel_for_range(Index n, Index chunk, Body&& body) {
+void parallel_for_range(Index n, Index chunk, Body&& body, bool worth_threads = true) {
   const Index n_chunks = detail::ceil_div(n, chunk);
-  parallel_for(n_chunks, [&](Index c) {
-    const Index begin = c * chunk;
-    body(begin, std::min(n, begin + chunk));
-  });
+  parallel_for(
+      n_chunks,
+      [&](Index c) {
+        const Index begin = c * chunk;
+        body(begin, std::min(n, begin + chunk));
+      },
+      worth_threads);
 }
 
 }  // namespace autoenc

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include <autoenc/autoenc.hpp>
+
+using namespace autoenc;
+
+TEST_CASE("Adam matches hand-computed steps with Keras's defaults", "[adam]") {
+  // Two parameters, p = (1, -2), gradients (0.5, 1), (-0.2, -0.4), (1, 2) in three steps.
+  // Step 1 by hand for p0: m = 0.1 * 0.5 = 0.05, v = 0.001 * 0.25 = 2.5e-4,
+  // lr_t = 1e-3 * sqrt(1 - 0.999) / (1 - 0.9) = 3.16227766e-4,
+  // p0 = 1 - lr_t * 0.05 / (sqrt(2.5e-4) + 1e-7) = 1 - 9.99993675e-4 = 0.999000006.
+  // Steps 2 and 3 continue the same recurrences (computed in double precision).
+  Adam<double> adam;
+  double p[2] = {1.0, -2.0};
+  const double g[3][2] = {{0.5, 1.0}, {-0.2, -0.4}, {1.0, 2.0}};
+  const double expected[3][2] = {{0.9990000063245154, -2.0009999968377326},
+                                 {0.9986544025069336, -2.0013456016704767},
+                                 {0.9979652663241443, -2.0020347388128226}};
+  adam.reset(2);
+  for (int t = 0; t < 3; ++t) {
+    adam.step(p, g[t], 2);
+    CHECK(p[0] == Approx(expected[t][0]).epsilon(1e-14));
+    CHECK(p[1] == Approx(expected[t][1]).epsilon(1e-14));
+  }
+  CHECK(adam.iterations() == 3);
+}
+
+TEST_CASE("SGD steps against the gradient, with and without momentum", "[sgd]") {
+  double p[1] = {1.0};
+  const double g[1] = {2.0};
+  SGD<double> sgd(0.1);
+  sgd.step(p, g, 1);
+  CHECK(p[0] == Approx(0.8));
+  SGD<double> momentum(0.1, 0.9);
+  double q[1] = {1.0};
+  momentum.step(q, g, 1);  // v = -0.2, q = 0.8
+  momentum.step(q, g, 1);  // v = 0.9 * -0.2 - 0.2 = -0.38, q = 0.42
+  CHECK(q[0] == Approx(0.42));
+}
+
+TEST_CASE("Optimizers reject impossible settings", "[adam][sgd]") {
+  CHECK_THROWS_AS(Adam<float>(-1), ConfigError);
+  CHECK_THROWS_AS(Adam<float>(1e-3, 1.0), ConfigError);
+  CHECK_THROWS_AS(SGD<float>(0), ConfigError);
+}

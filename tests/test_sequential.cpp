@@ -1,0 +1,192 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <regex>
+#include <sstream>
+
+#include <autoenc/autoenc.hpp>
+
+using namespace autoenc;
+
+namespace {
+
+Sequential<float> chapter_dense_model() {
+  return Sequential<float>({784}, Dense<float>(784, "relu"), Dense<float>(64, "relu"),
+                           Dense<float>(784, "sigmoid"));
+}
+
+// Smooth synthetic "images": sums of a few random bumps, values in [0, 1].
+Tensor<float> synthetic_images(Index n, Index d, std::uint64_t seed) {
+  Rng rng(seed);
+  Tensor<float> x({n, d});
+  for (Index i = 0; i < n; ++i) {
+    const double a = rng.uniform(0, 6.28), b = rng.uniform(0.5, 3);
+    for (Index j = 0; j < d; ++j) x.matrix()(i, j) = float(0.5 + 0.4 * std::sin(a + b * double(j) / double(d) * 6.28));
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("summary() prints the chapter's Keras table", "[sequential][summary]") {
+  auto model = chapter_dense_model();
+  model.build();
+  const std::string s = model.summary_string();
+  CHECK_THAT(s, Catch::Contains("dense (Dense)                (None, 784)               615,440"));
+  CHECK_THAT(s, Catch::Contains("dense_1 (Dense)              (None, 64)                50,240"));
+  CHECK_THAT(s, Catch::Contains("dense_2 (Dense)              (None, 784)               50,960"));
+  CHECK_THAT(s, Catch::Contains("Total params: 716,640"));
+  CHECK_THAT(s, Catch::Contains("Trainable params: 716,640"));
+  CHECK_THAT(s, Catch::Contains("Non-trainable params: 0"));
+  CHECK(model.param_count() == 716640);
+  CHECK(model.layers()[1]->name() == "dense_1");
+  CHECK(model.layers()[1]->output_shape() == Shape{64});
+}
+
+TEST_CASE("A layer that does not fit is rejected when it is added, naming it", "[sequential][shape]") {
+  Sequential<float> model({28, 28, 1});
+  try {
+    model.add(Dense<float>(64, "relu"));
+    FAIL("no exception");
+  } catch (const ShapeError& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains("layer 0 'dense' (Dense)"));
+    CHECK_THAT(msg, Catch::Contains("(28, 28, 1)"));
+    CHECK_THAT(msg, Catch::Contains("the model input"));
+    CHECK_THAT(msg, Catch::Contains("Flatten"));
+  }
+  CHECK(model.size() == 0);
+}
+
+TEST_CASE("fit, evaluate and predict reject data of the wrong shape", "[sequential][shape]") {
+  auto model = chapter_dense_model();
+  Tensor<float> x({10, 784}), wrong({10, 28, 28, 1}), short_y({9, 784});
+  CHECK_THROWS_WITH(model.fit(x, x, 1, 4), Catch::Contains("not compiled"));
+  model.compile(Adam<float>(), "mse");
+  CHECK_THROWS_WITH(model.fit(wrong, x, 1, 4, true, 0, Verbosity::silent),
+                    Catch::Contains("(10, 28, 28, 1)") && Catch::Contains("(None, 784)"));
+  CHECK_THROWS_WITH(model.fit(x, short_y, 1, 4, true, 0, Verbosity::silent), Catch::Contains("9"));
+  CHECK_THROWS_AS(model.evaluate(x, x, 0), ConfigError);
+  CHECK_THROWS_AS(model.predict(wrong), ShapeError);
+}
+
+TEST_CASE("Model gradients of a whole network match finite differences", "[sequential][grad]") {
+  Sequential<double> model({6}, Dense<double>(5, "elu"), Dense<double>(3, "tanh"), Dense<double>(6, "sigmoid"));
+  model.build(4);
+  model.compile(SGD<double>(1e-9), "mse");  // a negligible step: we only want the gradients
+  Rng rng(2);
+  Tensor<double> x({4, 6}), y({4, 6});
+  for (Index i = 0; i < x.size(); ++i) {
+    x[i] = rng.uniform(-1, 1);
+    y[i] = rng.uniform(0, 1);
+  }
+  auto params = model.parameters();
+  const Eigen::VectorXd before = params;
+  model.train_step(x.view(), y.view());
+  const Eigen::VectorXd analytic = model.gradients();
+  params = before;
+  double worst = 0;
+  for (Index i = 0; i < params.size(); ++i) {
+    const double h = 1e-6, saved = params[i];
+    params[i] = saved + h;
+    const double plus = model.evaluate(x, y, 4, Verbosity::silent);
+    params[i] = saved - h;
+    const double minus = model.evaluate(x, y, 4, Verbosity::silent);
+    params[i] = saved;
+    const double numeric = (plus - minus) / (2 * h);
+    worst = std::max(worst, std::abs(numeric - analytic[i]) / (1e-7 + 1e-5 * std::abs(numeric)));
+  }
+  CHECK(analytic.norm() > 1e-3);
+  CHECK(worst < 1.0);
+}
+
+TEST_CASE("fit lowers the loss and returns its history", "[sequential]") {
+  Sequential<float> model({32}, Dense<float>(16, "relu"), Dense<float>(4, "relu"), Dense<float>(16, "relu"),
+                          Dense<float>(32, "sigmoid"));
+  model.build(1);
+  model.compile(Adam<float>(1e-2), "mse");
+  const auto x = synthetic_images(512, 32, 9);
+  const double before = model.evaluate(x, x, 64, Verbosity::silent);
+  const History h = model.fit(x, x, 40, 32, true, 5, Verbosity::silent);
+  REQUIRE(h.loss.size() == 40);
+  REQUIRE(h.seconds.size() == 40);
+  CHECK(h.loss.back() < 0.5 * h.loss.front());
+  INFO("loss before " << before << ", epoch losses " << h.loss.front() << " ... " << h.loss.back());
+  CHECK(model.evaluate(x, x, 64, Verbosity::silent) < 0.2 * before);
+}
+
+TEST_CASE("Same seed, same weights, with 1 thread or 2", "[sequential][determinism]") {
+  // Sizes above the 128-wide GEMM tiles, so several tiles run on different threads.
+  const auto x = synthetic_images(600, 300, 3);
+  auto train = [&](int threads) {
+    set_num_threads(threads);
+    Sequential<float> model({300}, Dense<float>(200, "relu"), Dense<float>(40, "elu"), Dense<float>(300, "sigmoid"));
+    model.build(7);
+    model.compile(Adam<float>(), "mse");
+    model.fit(x, x, 2, 256, true, 13, Verbosity::silent);
+    return Eigen::VectorXf(model.parameters());
+  };
+  const Eigen::VectorXf one = train(1), two = train(2), again = train(2);
+  set_num_threads(2);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), sizeof(float) * std::size_t(one.size())) == 0);
+  CHECK(std::memcmp(two.data(), again.data(), sizeof(float) * std::size_t(one.size())) == 0);
+  // A different seed gives different weights (the check above could not pass by accident).
+  Sequential<float> other({300}, Dense<float>(200, "relu"), Dense<float>(40, "elu"), Dense<float>(300, "sigmoid"));
+  other.build(8);
+  CHECK(other.parameters().size() == one.size());
+  CHECK((Eigen::VectorXf(other.parameters()) - one).norm() > 1.0f);
+}
+
+TEST_CASE("A NaN loss stops fit, names the batch, and keeps the last good weights", "[sequential][nan]") {
+  Sequential<float> model({8}, Dense<float>(4, "relu"), Dense<float>(8, "sigmoid"));
+  model.build(1);
+  model.compile(Adam<float>(), "mse");
+  Tensor<float> x({12, 8}, 0.5f);
+  x.matrix()(9, 3) = std::nanf("");  // sample 9 is in the third batch of 4 when not shuffled
+  try {
+    model.fit(x, x, 1, 4, /*shuffle*/ false, 0, Verbosity::silent);
+    FAIL("no exception");
+  } catch (const NumericError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("epoch 1, batch 3/3"));
+  }
+  CHECK(model.parameters().allFinite());
+  // The weights are those after exactly two good steps.
+  Sequential<float> reference({8}, Dense<float>(4, "relu"), Dense<float>(8, "sigmoid"));
+  reference.build(1);
+  reference.compile(Adam<float>(), "mse");
+  reference.fit(x.slice_rows(0, 8), x.slice_rows(0, 8), 1, 4, false, 0, Verbosity::silent);
+  CHECK(Eigen::VectorXf(model.parameters()) == Eigen::VectorXf(reference.parameters()));
+}
+
+TEST_CASE("predict_until returns the encoder's output, sharing the weights", "[sequential]") {
+  Sequential<double> model({6}, Dense<double>(5, "relu"), Dense<double>(2, "linear"), Dense<double>(6, "sigmoid"));
+  model.build(3);
+  Tensor<double> x({7, 6});
+  x.matrix().setRandom();
+  const auto latent = model.predict_until(x, 2);
+  REQUIRE(latent.shape() == Shape{7, 2});
+  auto& d0 = static_cast<Dense<double>&>(model.layer(0));
+  auto& d1 = static_cast<Dense<double>&>(model.layer(1));
+  const Eigen::MatrixXd h = ((x.matrix() * d0.kernel()).rowwise() + d0.bias()).cwiseMax(0.0);
+  const Eigen::MatrixXd z = (h * d1.kernel()).rowwise() + d1.bias();
+  CHECK((z - Eigen::MatrixXd(latent.matrix())).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK_THROWS_AS(model.predict_until(x, 4), ConfigError);
+}
+
+TEST_CASE("fit prints Keras progress lines", "[sequential][progress]") {
+  Sequential<float> model({8}, Dense<float>(8, "sigmoid"));
+  model.compile(Adam<float>(), "mse");
+  std::ostringstream out;
+  model.set_output(out);
+  Tensor<float> x({10, 8}, 0.25f);
+  model.fit(x, x, 2, 4, true, 0);
+  const std::string s = out.str();
+  CHECK_THAT(s, Catch::Contains("Epoch 1/2\n") && Catch::Contains("Epoch 2/2\n"));
+  const std::regex line(R"(3/3 \[==============================\] - \d+s \d+(us|ms|s)/step - loss: \d\.\d{4}(e-\d+)?\n)");
+  CHECK(std::distance(std::sregex_iterator(s.begin(), s.end(), line), std::sregex_iterator()) == 2);
+  std::ostringstream quiet;
+  model.set_output(quiet);
+  model.fit(x, x, 1, 4, true, 0, Verbosity::silent);
+  CHECK(quiet.str().empty());
+}
