@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing, fetches MNIST (one test trains on it), builds, runs every test.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+"$root/scripts/install-deps.sh"
+"$root/scripts/fetch-data.sh"
+"$root/scripts/build.sh"
+cd "$root/build"
+ctest --output-on-failure --timeout 900
