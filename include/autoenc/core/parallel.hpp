@@ -40,7 +40,9 @@ inline void set_num_threads(int n) {
 
 namespace detail {
 
-/// Eigen must not spawn threads inside our chunks (it would change the rounding).
+/// Eigen must not spawn threads of its own inside our chunks: its blocking would then depend
+/// on the thread count, and so would the rounding. (OpenBLAS's OpenMP build, used with
+/// AUTOENC_USE_OPENBLAS, runs single-threaded inside an OpenMP parallel region by itself.)
 inline void keep_eigen_single_threaded() {
   if (Eigen::nbThreads() != 1) Eigen::setNbThreads(1);
 }
