@@ -14,8 +14,12 @@
 #include "core/tensor.hpp"
 
 #include "layers/activation.hpp"
+#include "layers/conv2d.hpp"
+#include "layers/conv2d_transpose.hpp"
+#include "layers/conv_geometry.hpp"
 #include "layers/dense.hpp"
 #include "layers/layer.hpp"
+#include "layers/reshape.hpp"
 
 #include "losses/loss.hpp"
 

@@ -117,9 +117,39 @@ void gemm_tile(Index m, Index n, Index k, GemmOperand<T> a, GemmOperand<T> b, T*
 #endif
 }
 
+/// Inner-dimension chunk of a split-k product (see gemm).
+constexpr Index kSplitKChunk = 2048;
+
+/// C = sum over chunks of k of A(:, chunk) B(chunk, :): for a small C and a long k, like a
+/// convolution's weight gradient summed over every pixel of a batch, where tiles of C alone
+/// would leave the threads idle. Each chunk's product goes to its own slice of a workspace
+/// and the slices are added in chunk order, so the sum does not depend on the thread count.
+template <class T>
+void gemm_split_k(Index m, Index n, Index k, GemmOperand<T> a, GemmOperand<T> b, T* c, Index ldc, bool accumulate) {
+  thread_local std::vector<T, Eigen::aligned_allocator<T>> partials;  // the caller's; grows only
+  const Index chunks = ceil_div(k, kSplitKChunk), slice = m * n;
+  if (static_cast<Index>(partials.size()) < chunks * slice) partials.resize(static_cast<std::size_t>(chunks * slice));
+  T* part = partials.data();
+  parallel_for(chunks, [&](Index ch) {
+    const Index k0 = ch * kSplitKChunk, k1 = std::min(k, k0 + kSplitKChunk);
+    gemm_tile(m, n, k1 - k0, a.offset(0, k0), b.offset(k0, 0), part + ch * slice, n, false);
+  });
+  parallel_for_range(m, std::max<Index>(1, 4096 / std::max<Index>(n, 1)), [&](Index r0, Index r1) {
+    for (Index i = r0; i < r1; ++i) {
+      T* out = c + i * ldc;
+      if (!accumulate) std::fill(out, out + n, T(0));
+      for (Index ch = 0; ch < chunks; ++ch) {
+        const T* p = part + ch * slice + i * n;
+        for (Index j = 0; j < n; ++j) out[j] += p[j];
+      }
+    }
+  });
+}
+
 /// C = A * B, or C += A * B when `accumulate`. A and B are Eigen matrices or maps, possibly
 /// transposed or blocks (anything with direct access); C is a row-major matrix or map.
-/// C is cut along its longer side into tiles of kGemmTile rows or columns.
+/// C is cut along its longer side into tiles of kGemmTile rows or columns; when C is small and
+/// the inner dimension long, the inner dimension is cut instead (gemm_split_k).
 template <class CType, class AType, class BType>
 void gemm(CType&& C, const AType& A, const BType& B, bool accumulate = false) {
   using T = typename std::decay_t<CType>::Scalar;
@@ -131,7 +161,9 @@ void gemm(CType&& C, const AType& A, const BType& B, bool accumulate = false) {
   T* c = C.data();
   const Index ldc = C.outerStride();
   const bool worth_threads = double(m) * double(n) * double(k) >= kGemmParallelWork;
-  if (m >= n) {
+  if (k >= 2 * kSplitKChunk && k >= 8 * std::max(m, n)) {
+    gemm_split_k(m, n, k, a, b, c, ldc, accumulate);
+  } else if (m >= n) {
     parallel_for_range(
         m, kGemmTile,
         [&](Index r0, Index r1) { gemm_tile(r1 - r0, n, k, a.offset(r0, 0), b, c + r0 * ldc, ldc, accumulate); },

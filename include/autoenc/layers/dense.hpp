@@ -9,6 +9,7 @@
 #include "../core/gemm.hpp"
 #include "../core/parallel.hpp"
 #include "activation.hpp"
+#include "bias_activation.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -70,15 +71,7 @@ class Dense : public Layer<T> {
   void forward(TensorView<const T> x, TensorView<T> y) override {
     auto Y = y.matrix();
     detail::gemm(Y, x.matrix(), weights());
-    // Add the bias and apply f row by row, in chunks of rows that fill a few cache lines.
-    const Index batch = y.batch();
-    parallel_for_range(batch, rows_per_chunk(), [&](Index r0, Index r1) {
-      for (Index r = r0; r < r1; ++r) {
-        T* row = y.data + r * units_;
-        for (Index j = 0; j < units_; ++j) row[j] += bias_[j];
-        activation_forward(activation_, row, units_);
-      }
-    });
+    detail::add_bias_and_activate(y.data, y.batch(), units_, bias_, activation_);
   }
 
   // With z = x W + b and y = f(z):
@@ -87,21 +80,8 @@ class Dense : public Layer<T> {
                 TensorView<T> dx) override {
     const Index batch = y.batch();
     dz_.resize(Shape{batch, units_});
-    parallel_for_range(batch, rows_per_chunk(), [&](Index r0, Index r1) {
-      activation_backward(activation_, y.data + r0 * units_, dy.data + r0 * units_,
-                          dz_.data() + r0 * units_, (r1 - r0) * units_);
-    });
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), batch, units_, activation_, bias_grad_);
     const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
-
-    // db: each column summed over the batch, in row order, by one thread (deterministic).
-    parallel_for_range(units_, kColumnsPerChunk, [&](Index c0, Index c1) {
-      for (Index j = c0; j < c1; ++j) bias_grad_[j] = T(0);
-      for (Index r = 0; r < batch; ++r) {
-        const T* row = dz_.data() + r * units_;
-        for (Index j = c0; j < c1; ++j) bias_grad_[j] += row[j];
-      }
-    });
-
     MatrixMap<T> dW(kernel_grad_, inputs_, units_);
     detail::gemm(dW, x.matrix().transpose(), dZ);
     if (dx) {
@@ -111,12 +91,7 @@ class Dense : public Layer<T> {
   }
 
  private:
-  static constexpr Index kColumnsPerChunk = 256;
-
   ConstMatrixMap<T> weights() const { return {kernel_, inputs_, units_}; }
-  // About 16k elements per chunk: large enough to amortise the threading, small enough to
-  // spread a batch of 256 over the threads.
-  Index rows_per_chunk() const { return std::max<Index>(1, 16384 / units_); }
 
   Index units_;
   Activation activation_;

@@ -52,6 +52,10 @@ class Layer {
   /// Initialises the layer's parameters (its slice of the model's buffer).
   virtual void init(Rng& /*rng*/) {}
 
+  /// True for layers that only change the shape (Flatten, Reshape): the model then passes a
+  /// view of the same memory instead of calling forward and backward.
+  virtual bool reshapes_only() const { return false; }
+
   virtual void forward(TensorView<const T> x, TensorView<T> y) = 0;
   virtual void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                         TensorView<T> dx) = 0;

@@ -317,11 +317,17 @@ class Sequential {
     const Index count = x.batch();
     reserve(count);
     TensorView<const T> in = x;
-    for (Index i = 0; i < n_layers; ++i) {
-      auto& out = activations_[static_cast<std::size_t>(i)];
-      out.resize(layers_[static_cast<std::size_t>(i)]->output_shape().with_batch(count));
-      layers_[static_cast<std::size_t>(i)]->forward(in, out.view());
-      in = out.view();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n_layers); ++i) {
+      Layer<T>& layer = *layers_[i];
+      const Shape shape = layer.output_shape().with_batch(count);
+      if (layer.reshapes_only()) {
+        outputs_[i] = {in.data, shape};  // Flatten, Reshape: the same memory, a new shape
+      } else {
+        activations_[i].resize(shape);
+        layer.forward(in, activations_[i].view());
+        outputs_[i] = activations_[i].view();
+      }
+      in = outputs_[i];
     }
     return in;
   }
@@ -331,10 +337,15 @@ class Sequential {
   void backward_batch(TensorView<const T> x, TensorView<T> dy) {
     const Index count = x.batch();
     for (std::size_t i = layers_.size(); i-- > 0;) {
-      const TensorView<const T> in = i == 0 ? x : activations_[i - 1].view();
+      Layer<T>& layer = *layers_[i];
+      if (layer.reshapes_only()) {
+        dy = {dy.data, layer.input_shape().with_batch(count)};
+        continue;
+      }
+      const TensorView<const T> in = i == 0 ? x : outputs_[i - 1];
       TensorView<T> dx;  // written into whichever ping-pong buffer does not hold dy
       if (i > 0) dx = grad_buffer(dy.data == grad_buffers_[0].data() ? 1 : 0, i - 1, count);
-      layers_[i]->backward(in, activations_[i].view(), dy, dx);
+      layer.backward(in, outputs_[i], dy, dx);
       dy = dx;
     }
   }
@@ -385,9 +396,10 @@ class Sequential {
     if (batch <= reserved_batch_ && activations_.size() == layers_.size()) return;
     batch = std::max(batch, reserved_batch_);
     activations_.resize(layers_.size());
+    outputs_.resize(layers_.size());
     Index largest = 0;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-      activations_[i].resize(layers_[i]->output_shape().with_batch(batch));
+      if (!layers_[i]->reshapes_only()) activations_[i].resize(layers_[i]->output_shape().with_batch(batch));
       largest = std::max(largest, layers_[i]->output_shape().size());
     }
     for (auto& g : grad_buffers_) g.resize(Shape{batch * largest});
@@ -424,7 +436,8 @@ class Sequential {
 
   // Buffers for one batch, sized by reserve() and reused.
   Index reserved_batch_ = 0;
-  std::vector<Tensor<T>> activations_;  // output of each layer
+  std::vector<Tensor<T>> activations_;  // output of each layer (empty for reshapes)
+  std::vector<TensorView<const T>> outputs_;  // what each layer produced in the last forward pass
   Tensor<T> grad_buffers_[2];           // dL/d(activation), alternating between layers
   Tensor<T> x_batch_, y_batch_;         // the shuffled batch, gathered
   std::vector<double> loss_partials_;

@@ -1,0 +1,123 @@
+// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "../core/error.hpp"
+#include "../core/gemm.hpp"
+#include "activation.hpp"
+#include "bias_activation.hpp"
+#include "conv_geometry.hpp"
+#include "im2col.hpp"
+#include "layer.hpp"
+
+namespace autoenc {
+
+/// 2-D convolution with Keras's parameter layout: kernel W (kernel_h, kernel_w, in_channels,
+/// filters), bias b (filters).
+///
+///     x (batch, H, W, C)  ->  y (batch, Ho, Wo, filters)
+///     y[n, i, j, o] = f(b[o] + sum over p, q, c of x[n, i*sh + p - pt, j*sw + q - pl, c] W[p, q, c, o])
+///
+/// Output sizes and padding follow Keras (see conv_geometry.hpp).
+template <class T = DefaultScalar>
+class Conv2D : public Layer<T> {
+ public:
+  Conv2D(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
+         Activation activation = Activation::linear)
+      : filters_(filters), kernel_(kernel_size), strides_(strides), padding_(padding), activation_(activation) {
+    if (filters <= 0) throw ConfigError("Conv2D: filters must be > 0, got " + std::to_string(filters));
+    if (kernel_size.height <= 0 || kernel_size.width <= 0)
+      throw ConfigError("Conv2D: kernel_size must be > 0, got " + kernel_size.to_string());
+    if (strides.height <= 0 || strides.width <= 0)
+      throw ConfigError("Conv2D: strides must be > 0, got " + strides.to_string());
+  }
+  Conv2D(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding, const std::string& activation)
+      : Conv2D(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
+
+  std::string kind() const override { return "Conv2D"; }
+  std::string config_string() const override {
+    return "filters=" + std::to_string(filters_) + ", kernel_size=" + kernel_.to_string() +
+           ", strides=" + strides_.to_string() + ", padding=" + padding_name(padding_) +
+           ", activation=" + activation_name(activation_);
+  }
+
+  Shape build(const Shape& in) override {
+    if (in.rank() != 3)
+      throw ShapeError("Conv2D expects (height, width, channels) per sample, got " + in.to_string() +
+                       (in.rank() == 1 ? "; hint: add Reshape({height, width, channels}) before it" : ""));
+    channels_ = in[2];
+    geometry_ = conv_geometry(in[0], in[1], kernel_, strides_, padding_);
+    return Shape{geometry_.out_h, geometry_.out_w, filters_};
+  }
+
+  Index param_count() const override { return patch() * filters_ + filters_; }
+
+  void bind(T* params, T* grads) override {
+    kernel_data_ = params;
+    bias_ = params + patch() * filters_;
+    kernel_grad_ = grads;
+    bias_grad_ = grads + patch() * filters_;
+  }
+
+  /// Glorot-uniform with Keras's fans: fan_in = kh kw in_channels, fan_out = kh kw filters.
+  void init(Rng& rng) override {
+    const double fan_in = double(patch()), fan_out = double(kernel_.height * kernel_.width * filters_);
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    for (Index i = 0; i < patch() * filters_; ++i) kernel_data_[i] = T(rng.uniform(-limit, limit));
+    std::fill(bias_, bias_ + filters_, T(0));
+  }
+
+  /// The kernel as a (kh * kw * in_channels, filters) matrix (row (p, q, c)), and the bias.
+  MatrixMap<T> kernel() { return {kernel_data_, patch(), filters_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, filters_}; }
+  const ConvGeometry& geometry() const { return geometry_; }
+
+  // cols = im2col(x);  y = f(cols W + b)
+  void forward(TensorView<const T> x, TensorView<T> y) override {
+    const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    cols_.resize(Shape{pixels, patch()});
+    detail::im2col(x.data, batch, channels_, geometry_, cols_.data());
+    MatrixMap<T> Y(y.data, pixels, filters_);
+    detail::gemm(Y, static_cast<const Tensor<T>&>(cols_).matrix(), weights());
+    detail::add_bias_and_activate(y.data, pixels, filters_, bias_, activation_);
+  }
+
+  // dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
+    const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    dz_.resize(Shape{pixels, filters_});
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, filters_, activation_, bias_grad_);
+    const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
+    MatrixMap<T> dW(kernel_grad_, patch(), filters_);
+    detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(), dZ);
+    if (dx) {
+      dcols_.resize(Shape{pixels, patch()});
+      auto dcols = dcols_.matrix();
+      detail::gemm(dcols, dZ, weights().transpose());
+      detail::col2im(dcols_.data(), batch, channels_, geometry_, dx.data);
+    }
+  }
+
+ private:
+  Index patch() const { return geometry_.patch_size(channels_); }
+  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), filters_}; }
+
+  Index filters_;
+  Size2 kernel_, strides_;
+  Padding padding_;
+  Activation activation_;
+  Index channels_ = 0;
+  ConvGeometry geometry_;
+  T* kernel_data_ = nullptr;
+  T* bias_ = nullptr;
+  T* kernel_grad_ = nullptr;
+  T* bias_grad_ = nullptr;
+  Tensor<T> cols_;   // im2col of the last forward input, kept for dW
+  Tensor<T> dz_;     // dL/dz
+  Tensor<T> dcols_;  // dL/dcols, before col2im
+};
+
+}  // namespace autoenc

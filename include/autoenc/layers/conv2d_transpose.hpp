@@ -1,0 +1,129 @@
+// Conv2DTranspose: the adjoint (transpose) of a 2-D convolution, which upsamples; in the
+// chapter's decoder it undoes the encoder's stride-2 convolutions.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "../core/error.hpp"
+#include "../core/gemm.hpp"
+#include "activation.hpp"
+#include "bias_activation.hpp"
+#include "conv_geometry.hpp"
+#include "im2col.hpp"
+#include "layer.hpp"
+
+namespace autoenc {
+
+/// Transposed 2-D convolution with Keras's parameter layout: kernel K (kernel_h, kernel_w,
+/// filters, in_channels), bias b (filters). Output sizes follow Keras's deconv_output_length:
+/// valid: in*stride + max(kernel - stride, 0); same: in*stride.
+///
+/// It is written as the adjoint of the convolution C that maps the output image back to the
+/// input (kernel K read as a Conv2D kernel from `filters` to `in_channels` channels):
+///   forward:   y = f(C^T(x) + b),   C^T(x) = col2im(x K^T)
+///   backward:  dcols = im2col(dz),  dK = dcols^T x,  dx = C(dz) = dcols K
+/// so the one pair im2col / col2im serves Conv2D and Conv2DTranspose alike.
+template <class T = DefaultScalar>
+class Conv2DTranspose : public Layer<T> {
+ public:
+  Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
+                  Activation activation = Activation::linear)
+      : filters_(filters), kernel_(kernel_size), strides_(strides), padding_(padding), activation_(activation) {
+    if (filters <= 0) throw ConfigError("Conv2DTranspose: filters must be > 0, got " + std::to_string(filters));
+    if (kernel_size.height <= 0 || kernel_size.width <= 0)
+      throw ConfigError("Conv2DTranspose: kernel_size must be > 0, got " + kernel_size.to_string());
+    if (strides.height <= 0 || strides.width <= 0)
+      throw ConfigError("Conv2DTranspose: strides must be > 0, got " + strides.to_string());
+  }
+  Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding,
+                  const std::string& activation)
+      : Conv2DTranspose(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
+
+  std::string kind() const override { return "Conv2DTranspose"; }
+  std::string config_string() const override {
+    return "filters=" + std::to_string(filters_) + ", kernel_size=" + kernel_.to_string() +
+           ", strides=" + strides_.to_string() + ", padding=" + padding_name(padding_) +
+           ", activation=" + activation_name(activation_);
+  }
+
+  Shape build(const Shape& in) override {
+    if (in.rank() != 3)
+      throw ShapeError("Conv2DTranspose expects (height, width, channels) per sample, got " + in.to_string() +
+                       (in.rank() == 1 ? "; hint: add Reshape({height, width, channels}) before it" : ""));
+    channels_ = in[2];
+    geometry_ = conv_transpose_geometry(in[0], in[1], kernel_, strides_, padding_);
+    return Shape{geometry_.in_h, geometry_.in_w, filters_};
+  }
+
+  Index param_count() const override { return patch() * channels_ + filters_; }
+
+  void bind(T* params, T* grads) override {
+    kernel_data_ = params;
+    bias_ = params + patch() * channels_;
+    kernel_grad_ = grads;
+    bias_grad_ = grads + patch() * channels_;
+  }
+
+  /// Glorot-uniform with Keras's fans for this kernel shape (kh, kw, filters, in_channels):
+  /// fan_in = kh kw filters, fan_out = kh kw in_channels.
+  void init(Rng& rng) override {
+    const double fan_in = double(patch()), fan_out = double(kernel_.height * kernel_.width * channels_);
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    for (Index i = 0; i < patch() * channels_; ++i) kernel_data_[i] = T(rng.uniform(-limit, limit));
+    std::fill(bias_, bias_ + filters_, T(0));
+  }
+
+  /// The kernel as a (kh * kw * filters, in_channels) matrix, and the bias.
+  MatrixMap<T> kernel() { return {kernel_data_, patch(), channels_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, filters_}; }
+  const ConvGeometry& geometry() const { return geometry_; }
+
+  void forward(TensorView<const T> x, TensorView<T> y) override {
+    const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
+    cols_.resize(Shape{in_pixels, patch()});
+    auto cols = cols_.matrix();
+    const ConstMatrixMap<T> X(x.data, in_pixels, channels_);  // one row per input pixel
+    detail::gemm(cols, X, weights().transpose());
+    detail::col2im(cols_.data(), batch, filters_, geometry_, y.data);
+    detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, filters_, bias_, activation_);
+  }
+
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
+    const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
+    const Index out_pixels = batch * geometry_.in_h * geometry_.in_w;
+    dz_.resize(Shape{out_pixels, filters_});
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), out_pixels, filters_, activation_, bias_grad_);
+    cols_.resize(Shape{in_pixels, patch()});  // reused for dcols = im2col(dz)
+    detail::im2col(dz_.data(), batch, filters_, geometry_, cols_.data());
+    const auto dcols = static_cast<const Tensor<T>&>(cols_).matrix();
+    const ConstMatrixMap<T> X(x.data, in_pixels, channels_);
+    MatrixMap<T> dK(kernel_grad_, patch(), channels_);
+    detail::gemm(dK, dcols.transpose(), X);
+    if (dx) {
+      MatrixMap<T> dX(dx.data, in_pixels, channels_);
+      detail::gemm(dX, dcols, weights());
+    }
+  }
+
+ private:
+  // Rows of the kernel matrix: one per (p, q, output channel).
+  Index patch() const { return geometry_.patch_size(filters_); }
+  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), channels_}; }
+
+  Index filters_;
+  Size2 kernel_, strides_;
+  Padding padding_;
+  Activation activation_;
+  Index channels_ = 0;
+  ConvGeometry geometry_;  // of the convolution C whose adjoint this layer is
+  T* kernel_data_ = nullptr;
+  T* bias_ = nullptr;
+  T* kernel_grad_ = nullptr;
+  T* bias_grad_ = nullptr;
+  Tensor<T> cols_;  // x K^T in forward; im2col(dz) in backward
+  Tensor<T> dz_;
+};
+
+}  // namespace autoenc

@@ -1,0 +1,295 @@
+#include <catch2/catch.hpp>
+
+#include <autoenc/autoenc.hpp>
+#include <autoenc/testing/gradient_check.hpp>
+
+using namespace autoenc;
+
+namespace {
+
+struct ConvCase {
+  Index h, w, channels, filters;
+  Size2 kernel, strides;
+  Padding padding;
+};
+
+// Small cases that break index bugs: H != W, kernel_h != kernel_w, stride != kernel, odd sizes,
+// both paddings, several channels.
+const ConvCase kCases[] = {
+    {5, 7, 2, 3, {2, 3}, {1, 2}, Padding::valid}, {6, 5, 3, 2, {3, 3}, {2, 2}, Padding::same},
+    {4, 4, 1, 2, {2, 2}, {2, 2}, Padding::valid}, {5, 5, 2, 2, {3, 2}, {2, 1}, Padding::same},
+    {7, 6, 2, 3, {1, 1}, {3, 2}, Padding::valid}, {3, 4, 2, 2, {2, 2}, {2, 2}, Padding::same},
+    {5, 3, 1, 2, {3, 1}, {1, 3}, Padding::same},
+};
+
+// A standalone layer with its own parameter buffers, initialised from `seed` with non-zero biases.
+template <class L>
+struct Standalone {
+  L layer;
+  std::vector<double> params, grads;
+  Standalone(L l, const Shape& in, std::uint64_t seed) : layer(std::move(l)) {
+    layer.setup(in);
+    params.resize(std::size_t(layer.param_count()));
+    grads.resize(params.size());
+    layer.bind(params.data(), grads.data());
+    Rng rng(seed);
+    layer.init(rng);
+    for (auto& p : params) p += rng.uniform(-0.2, 0.2);
+  }
+  Tensor<double> run(const Tensor<double>& x) {
+    Tensor<double> y(layer.output_shape().with_batch(x.dim(0)));
+    layer.forward(x.view(), y.view());
+    return y;
+  }
+};
+
+Tensor<double> random_tensor(const Shape& s, std::uint64_t seed) {
+  Rng rng(seed);
+  Tensor<double> t(s);
+  for (auto& v : t) v = rng.uniform(-1, 1);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("Conv2D backward matches finite differences", "[conv][grad]") {
+  for (const auto& c : kCases) {
+    for (Activation a : {Activation::linear, Activation::elu, Activation::sigmoid}) {
+      Conv2D<double> conv(c.filters, c.kernel, c.strides, c.padding, a);
+      testing::GradientCheckOptions opt;
+      opt.batch = 2;
+      const auto r = testing::check_layer_gradients(conv, Shape{c.h, c.w, c.channels}, opt);
+      INFO(c.h << "x" << c.w << "x" << c.channels << " -> " << conv.config_string() << ": " << r.worst);
+      CHECK(r.passed());
+      CHECK(r.input_grad_norm > 1e-3);
+      CHECK(r.param_grad_norm > 1e-3);
+    }
+  }
+}
+
+TEST_CASE("Conv2DTranspose backward matches finite differences", "[conv][grad]") {
+  for (const auto& c : kCases) {
+    for (Activation a : {Activation::linear, Activation::relu, Activation::tanh}) {
+      Conv2DTranspose<double> deconv(c.filters, c.kernel, c.strides, c.padding, a);
+      testing::GradientCheckOptions opt;
+      opt.batch = 2;
+      const auto r = testing::check_layer_gradients(deconv, Shape{c.h, c.w, c.channels}, opt);
+      INFO(c.h << "x" << c.w << "x" << c.channels << " -> " << deconv.config_string() << ": " << r.worst);
+      CHECK(r.passed());
+      CHECK(r.input_grad_norm > 1e-3);
+      CHECK(r.param_grad_norm > 1e-3);
+    }
+  }
+}
+
+TEST_CASE("Flatten and Reshape pass gradients through unchanged", "[reshape][grad]") {
+  Flatten<double> flatten;
+  const auto r1 = testing::check_layer_gradients(flatten, Shape{3, 2, 2});
+  CHECK(r1.passed());
+  CHECK(r1.input_grad_norm > 0.1);
+  Reshape<double> reshape({2, -1});
+  const auto r2 = testing::check_layer_gradients(reshape, Shape{12});
+  CHECK(r2.passed());
+  CHECK(reshape.output_shape() == Shape{2, 6});
+}
+
+TEST_CASE("Conv2D forward matches the textbook definition", "[conv]") {
+  for (const auto& c : kCases) {
+    Standalone<Conv2D<double>> s(Conv2D<double>(c.filters, c.kernel, c.strides, c.padding, Activation::linear),
+                                 Shape{c.h, c.w, c.channels}, 3);
+    const auto x = random_tensor(Shape{3, c.h, c.w, c.channels}, 4);
+    const auto y = s.run(x);
+    const auto& g = s.layer.geometry();
+    const auto X = x.tensor<4>();
+    const auto Y = y.tensor<4>();
+    auto W = s.layer.kernel();  // rows (p, q, c), columns o
+    double worst = 0;
+    // y[n, i, j, o] = b[o] + sum_{p, q, c} x[n, i*sh + p - pt, j*sw + q - pl, c] W[p, q, c, o]
+    for (Index n = 0; n < 3; ++n)
+      for (Index i = 0; i < g.out_h; ++i)
+        for (Index j = 0; j < g.out_w; ++j)
+          for (Index o = 0; o < c.filters; ++o) {
+            double sum = s.layer.bias()(o);
+            for (Index p = 0; p < g.kernel_h; ++p)
+              for (Index q = 0; q < g.kernel_w; ++q)
+                for (Index ch = 0; ch < c.channels; ++ch) {
+                  const Index row = i * g.stride_h + p - g.pad_top, col = j * g.stride_w + q - g.pad_left;
+                  if (row < 0 || row >= c.h || col < 0 || col >= c.w) continue;
+                  sum += X(n, row, col, ch) * W((p * g.kernel_w + q) * c.channels + ch, o);
+                }
+            worst = std::max(worst, std::abs(sum - Y(n, i, j, o)));
+          }
+    INFO(s.layer.config_string());
+    CHECK(worst < 1e-12);
+  }
+}
+
+TEST_CASE("Conv2DTranspose forward matches the textbook definition", "[conv]") {
+  for (const auto& c : kCases) {
+    Standalone<Conv2DTranspose<double>> s(
+        Conv2DTranspose<double>(c.filters, c.kernel, c.strides, c.padding, Activation::linear),
+        Shape{c.h, c.w, c.channels}, 5);
+    const auto x = random_tensor(Shape{2, c.h, c.w, c.channels}, 6);
+    const auto y = s.run(x);
+    const auto& g = s.layer.geometry();  // in_* is this layer's output, out_* its input
+    const Index out_h = y.dim(1), out_w = y.dim(2);
+    auto K = s.layer.kernel();  // rows (p, q, o), columns c: Keras's (kh, kw, filters, in_channels)
+    // Each input pixel (i, j) scatters x[n, i, j, :] K[p, q, o, :] onto output pixel
+    // (i*sh + p - pt, j*sw + q - pl), where that lies inside the output.
+    Tensor<double> expected(y.shape());
+    auto E = expected.tensor<4>();
+    for (Index n = 0; n < 2; ++n)
+      for (Index oi = 0; oi < out_h; ++oi)
+        for (Index oj = 0; oj < out_w; ++oj)
+          for (Index o = 0; o < c.filters; ++o) E(n, oi, oj, o) = s.layer.bias()(o);
+    const auto X = x.tensor<4>();
+    for (Index n = 0; n < 2; ++n)
+      for (Index i = 0; i < c.h; ++i)
+        for (Index j = 0; j < c.w; ++j)
+          for (Index p = 0; p < g.kernel_h; ++p)
+            for (Index q = 0; q < g.kernel_w; ++q) {
+              const Index oi = i * g.stride_h + p - g.pad_top, oj = j * g.stride_w + q - g.pad_left;
+              if (oi < 0 || oi >= out_h || oj < 0 || oj >= out_w) continue;
+              for (Index o = 0; o < c.filters; ++o)
+                for (Index ch = 0; ch < c.channels; ++ch)
+                  E(n, oi, oj, o) += X(n, i, j, ch) * K((p * g.kernel_w + q) * c.filters + o, ch);
+            }
+    INFO(s.layer.config_string());
+    CHECK((expected.matrix() - y.matrix()).cwiseAbs().maxCoeff() < 1e-12);
+  }
+}
+
+TEST_CASE("Convolutions by hand", "[conv]") {
+  // Conv2D, one filter, kernel [[1, 0], [0, -1]], stride 2, bias 0.5, on the 4x4 image 1..16:
+  //   window [[1, 2], [5, 6]]     -> 1 - 6 + 0.5   = -4.5     window [[3, 4], [7, 8]]     -> 3 - 8 + 0.5   = -4.5
+  //   window [[9, 10], [13, 14]]  -> 9 - 14 + 0.5  = -4.5     window [[11, 12], [15, 16]] -> 11 - 16 + 0.5 = -4.5
+  // and with the kernel [[0, 1], [2, 0]]: 2 + 10 = 12, 4 + 14 = 18, 10 + 26 = 36, 12 + 30 = 42 (+ 0.5).
+  Standalone<Conv2D<double>> conv(Conv2D<double>(1, 2, 2, Padding::valid), Shape{4, 4, 1}, 0);
+  conv.layer.kernel() << 0, 1, 2, 0;  // rows (p, q) = (0,0), (0,1), (1,0), (1,1)
+  conv.layer.bias() << 0.5;
+  Tensor<double> x({1, 4, 4, 1});
+  for (Index i = 0; i < 16; ++i) x[i] = double(i + 1);
+  const auto y = conv.run(x);
+  CHECK(y.shape() == Shape{1, 2, 2, 1});
+  CHECK(y[0] == 12.5);
+  CHECK(y[1] == 18.5);
+  CHECK(y[2] == 36.5);
+  CHECK(y[3] == 42.5);
+
+  // Conv2DTranspose, kernel [[1, 2], [3, 4]], stride 2, on the 1x2 image [2, -1]: each pixel
+  // stamps a scaled copy of the kernel: [[2, 4, -1, -2], [6, 8, -3, -4]], plus the bias 1.
+  Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 2, 2, Padding::valid), Shape{1, 2, 1}, 0);
+  deconv.layer.kernel() << 1, 2, 3, 4;
+  deconv.layer.bias() << 1;
+  Tensor<double> z({1, 1, 2, 1});
+  z[0] = 2;
+  z[1] = -1;
+  const auto up = deconv.run(z);
+  REQUIRE(up.shape() == Shape{1, 2, 4, 1});
+  const double expected[8] = {3, 5, 0, -1, 7, 9, -2, -3};
+  for (int i = 0; i < 8; ++i) CHECK(up[i] == expected[i]);
+}
+
+TEST_CASE("Conv2DTranspose is the adjoint of Conv2D: <conv(x), y> = <x, conv_transpose(y)>", "[conv]") {
+  for (const auto& c : kCases) {
+    Standalone<Conv2D<double>> conv(Conv2D<double>(c.filters, c.kernel, c.strides, c.padding), Shape{c.h, c.w, c.channels}, 1);
+    const Shape small = conv.layer.output_shape();
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(c.channels, c.kernel, c.strides, c.padding), small, 2);
+    if (deconv.layer.output_shape() != Shape{c.h, c.w, c.channels}) continue;  // valid with leftover rows
+    // Share the kernel: Conv2D's (p, q, c, o) is Conv2DTranspose's (p, q, filters = c, in = o).
+    deconv.params.assign(conv.params.begin(), conv.params.end() - c.filters);
+    deconv.params.resize(std::size_t(deconv.layer.param_count()), 0.0);
+    std::fill(conv.params.end() - c.filters, conv.params.end(), 0.0);  // no biases
+    const auto x = random_tensor(Shape{2, c.h, c.w, c.channels}, 8);
+    const auto y = random_tensor(small.with_batch(2), 9);
+    const double lhs = (conv.run(x).matrix().array() * y.matrix().array()).sum();
+    const double rhs = (x.matrix().array() * deconv.run(y).matrix().array()).sum();
+    INFO(conv.layer.config_string());
+    CHECK(lhs == Approx(rhs).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("Output sizes follow Keras", "[conv][shape]") {
+  struct Row {
+    Index in, kernel, stride;
+    Padding padding;
+    Index conv_out, deconv_out;
+  };
+  const Row rows[] = {
+      {28, 2, 2, Padding::valid, 14, 56}, {28, 3, 2, Padding::same, 14, 56}, {7, 3, 1, Padding::valid, 5, 9},
+      {7, 3, 2, Padding::valid, 3, 15},   {7, 2, 3, Padding::valid, 2, 21},  {7, 3, 2, Padding::same, 4, 14},
+      {5, 5, 1, Padding::same, 5, 5},
+  };
+  for (const auto& r : rows) {
+    INFO("in " << r.in << " kernel " << r.kernel << " stride " << r.stride << " " << padding_name(r.padding));
+    Conv2D<float> conv(1, r.kernel, r.stride, r.padding);
+    CHECK(conv.setup(Shape{r.in, r.in, 1}) == Shape{r.conv_out, r.conv_out, 1});
+    Conv2DTranspose<float> deconv(1, r.kernel, r.stride, r.padding);
+    CHECK(deconv.setup(Shape{r.in, r.in, 1}) == Shape{r.deconv_out, r.deconv_out, 1});
+  }
+}
+
+TEST_CASE("Impossible convolutional models are rejected with the layer and shapes", "[conv][shape]") {
+  Sequential<float> big_kernel({4, 4, 1});
+  CHECK_THROWS_WITH(big_kernel.add(Conv2D<float>(8, 5)),
+                    Catch::Contains("layer 0 'conv2d' (Conv2D)") && Catch::Contains("(4, 4, 1)") &&
+                        Catch::Contains("kernel height 5 is larger than the input height 4"));
+
+  Sequential<float> after_dense({16}, Dense<float>(49));
+  CHECK_THROWS_WITH(after_dense.add(Conv2D<float>(4, 2)),
+                    Catch::Contains("layer 1 'conv2d' (Conv2D)") && Catch::Contains("from layer 0 'dense' (Dense)") &&
+                        Catch::Contains("(49,)") && Catch::Contains("Reshape"));
+
+  Sequential<float> bad_reshape({3136});
+  CHECK_THROWS_WITH(bad_reshape.add(Reshape<float>({7, 7, 32})),
+                    Catch::Contains("'reshape' (Reshape)") && Catch::Contains("3136") && Catch::Contains("1568"));
+  CHECK_THROWS_AS(Conv2D<float>(0, 2), ConfigError);
+  CHECK_THROWS_AS(Conv2DTranspose<float>(4, 2, 0), ConfigError);
+  CHECK_THROWS_AS(Reshape<float>({-1, -1}), ConfigError);
+}
+
+TEST_CASE("The chapter's CNN autoencoder has Keras's summary", "[conv][summary]") {
+  Sequential<float> model({28, 28, 1}, Conv2D<float>(32, 2, 2, Padding::valid, Activation::relu),
+                          Conv2D<float>(64, 2, 2, Padding::valid, Activation::relu), Flatten<float>(),
+                          Dense<float>(64, "relu"), Dense<float>(3136, "relu"), Reshape<float>({7, 7, 64}),
+                          Conv2DTranspose<float>(32, 2, 2, Padding::same, Activation::relu),
+                          Conv2DTranspose<float>(1, 2, 2, Padding::same, Activation::sigmoid));
+  model.build();
+  const std::string s = model.summary_string();
+  CHECK_THAT(s, Catch::Contains("conv2d (Conv2D)              (None, 14, 14, 32)        160"));
+  CHECK_THAT(s, Catch::Contains("conv2d_1 (Conv2D)            (None, 7, 7, 64)          8,256"));
+  CHECK_THAT(s, Catch::Contains("flatten (Flatten)            (None, 3136)              0"));
+  CHECK_THAT(s, Catch::Contains("dense (Dense)                (None, 64)                200,768"));
+  CHECK_THAT(s, Catch::Contains("dense_1 (Dense)              (None, 3136)              203,840"));
+  CHECK_THAT(s, Catch::Contains("reshape (Reshape)            (None, 7, 7, 64)          0"));
+  CHECK_THAT(s, Catch::Contains("conv2d_transpose (Conv2DTranspose) (None, 14, 14, 32)  8,224"));
+  CHECK_THAT(s, Catch::Contains("conv2d_transpose_1 (Conv2DTranspose) (None, 28, 28, 1) 129"));
+  CHECK_THAT(s, Catch::Contains("Total params: 421,377"));
+}
+
+TEST_CASE("A whole CNN autoencoder's gradients match finite differences", "[conv][grad][sequential]") {
+  Sequential<double> model({6, 6, 1}, Conv2D<double>(3, 2, 2, Padding::valid, Activation::elu), Flatten<double>(),
+                           Dense<double>(4, "elu"), Dense<double>(27, "elu"), Reshape<double>({3, 3, 3}),
+                           Conv2DTranspose<double>(1, 2, 2, Padding::same, Activation::sigmoid));
+  model.build(5);
+  model.compile(SGD<double>(1e-12), "mse");
+  Tensor<double> x = random_tensor(Shape{3, 6, 6, 1}, 10);
+  for (auto& v : x) v = 0.5 + 0.5 * v;
+  auto params = model.parameters();
+  const Eigen::VectorXd before = params;
+  model.train_step(x.view(), x.view());
+  const Eigen::VectorXd analytic = model.gradients();
+  params = before;
+  double worst = 0;
+  for (Index i = 0; i < params.size(); ++i) {
+    const double h = 1e-6, saved = params[i];
+    params[i] = saved + h;
+    const double plus = model.evaluate(x, x, 3, Verbosity::silent);
+    params[i] = saved - h;
+    const double minus = model.evaluate(x, x, 3, Verbosity::silent);
+    params[i] = saved;
+    worst = std::max(worst, std::abs((plus - minus) / (2 * h) - analytic[i]) / (1e-8 + 1e-5 * std::abs(analytic[i])));
+  }
+  CHECK(analytic.norm() > 1e-4);
+  CHECK(worst < 1.0);
+}
