@@ -29,6 +29,7 @@
 
 #include "model/progress.hpp"
 #include "model/sequential.hpp"
+#include "model/serialize.hpp"
 
 #include "io/atomic_file.hpp"
 #include "io/idx.hpp"

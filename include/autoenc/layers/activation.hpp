@@ -49,6 +49,15 @@ inline Activation activation_from_name(const std::string& name) {
 }
 
 namespace detail {
+/// e^z - 1 for z <= 0, vectorised: Eigen's expm1 runs one scalar call per element, several
+/// times slower than its vectorised exp. Near 0, where e^z - 1 would lose digits, a Taylor
+/// polynomial is used (for |z| < 1/64 its error is below z^5/120, under 1e-10 relative).
+template <class Derived>
+auto expm1_nonpositive(const Eigen::ArrayBase<Derived>& z) {
+  using T = typename Derived::Scalar;
+  const auto taylor = z * (T(1) + z * (T(0.5) + z * (T(1.0 / 6) + z * T(1.0 / 24))));
+  return (z > T(-1.0 / 64)).select(taylor, z.exp() - T(1));
+}
 constexpr double kEluAlpha = 1.0;
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -67,10 +76,10 @@ void activation_forward(Activation a, T* data, Index n) {
     // Eigen's logistic is the numerically stable sigmoid: it never forms e^z for large |z|.
     case Activation::sigmoid: y = y.logistic(); break;
     case Activation::tanh: y = y.tanh(); break;
-    // expm1 keeps precision near z = 0; min(z, 0) keeps exp from overflowing on the unused side.
-    case Activation::elu: y = (y > T(0)).select(y, alpha * y.min(T(0)).expm1()); break;
+    // min(z, 0) keeps exp from overflowing on the side select() throws away.
+    case Activation::elu: y = (y > T(0)).select(y, alpha * detail::expm1_nonpositive(y.min(T(0)))); break;
     case Activation::selu:
-      y = selu_scale * (y > T(0)).select(y, selu_alpha * y.min(T(0)).expm1());
+      y = selu_scale * (y > T(0)).select(y, selu_alpha * detail::expm1_nonpositive(y.min(T(0))));
       break;
     // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow for large z.
     case Activation::softplus: y = y.max(T(0)) + (-y.abs()).exp().log1p(); break;

@@ -1,0 +1,65 @@
+// Convolution kernels at the chapter's shapes (batch 256), forward and forward+backward, with
+// 1 and 2 threads. GFLOP/s counts 2 * pixels * patch * filters flops
+// per product: one product forward, three forward+backward (the first layer's dx included here).
+//   bench_conv --benchmark_counters_tabular=true
+// SPDX-License-Identifier: MIT
+#include <benchmark/benchmark.h>
+
+#include <autoenc/autoenc.hpp>
+
+namespace ae = autoenc;
+
+namespace {
+
+struct Case {
+  bool transpose;
+  ae::Index h, w, c, filters;
+};
+// The chapter's four convolutions: 28x28x1 -> 14x14x32 -> 7x7x64, and back.
+const Case kCases[] = {{false, 28, 28, 1, 32}, {false, 14, 14, 32, 64}, {true, 7, 7, 64, 32}, {true, 14, 14, 32, 1}};
+
+template <bool kBackward>
+void BM_Conv(benchmark::State& state) {
+  const Case& k = kCases[state.range(0)];
+  ae::set_num_threads(static_cast<int>(state.range(1)));
+  const ae::Index batch = 256;
+  std::unique_ptr<ae::Layer<float>> layer;
+  if (k.transpose)
+    layer = std::make_unique<ae::Conv2DTranspose<float>>(k.filters, 2, 2, ae::Padding::same, ae::Activation::relu);
+  else
+    layer = std::make_unique<ae::Conv2D<float>>(k.filters, 2, 2, ae::Padding::valid, ae::Activation::relu);
+  ae::Sequential<float> model({k.h, k.w, k.c});
+  model.add(std::move(layer));
+  model.build(1);
+  auto& l = model.layer(0);
+  ae::Tensor<float> x(l.input_shape().with_batch(batch)), y(l.output_shape().with_batch(batch));
+  ae::Tensor<float> dy(y.shape()), dx(x.shape());
+  x.matrix().setRandom();
+  dy.matrix().setRandom();
+  for (auto _ : state) {
+    l.forward(x.view(), y.view());
+    if (kBackward) l.backward(x.view(), y.view(), dy.view(), dx.view());
+    benchmark::DoNotOptimize(dx.data());
+  }
+  // Multiply-adds: every input pixel of the transposed layer (or output pixel of the direct one)
+  // meets kernel_h * kernel_w * in_channels * filters weights.
+  const double small_pixels = k.transpose ? double(k.h * k.w) : double(k.h * k.w) / 4.0;
+  const double flops = 2.0 * batch * small_pixels * 4.0 * double(k.c) * double(k.filters);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * (kBackward ? 3.0 : 1.0) * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(l.kind() + " " + l.input_shape().to_string() + "->" + l.output_shape().to_string());
+}
+
+void args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"layer", "threads"});
+  for (int t : {1, 2})
+    for (int i = 0; i < 4; ++i) b->Args({i, t});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK_TEMPLATE(BM_Conv, false)->Name("BM_ConvForward")->Apply(args);
+BENCHMARK_TEMPLATE(BM_Conv, true)->Name("BM_ConvForwardBackward")->Apply(args);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,194 @@
+// The chapter's kinds of figure, drawn by autoenc's plotting header from data computed here:
+// figure 9.7 (relu vs elu), figure 9.9 (Student t vs normal), a 3-panel k-means-style scatter
+// with diamonds and arrows, a scatter with the discrete 10-colour rainbow colorbar, a 3x2 grid
+// of titled panels, and a scatter with image thumbnails.
+// SPDX-License-Identifier: MIT
+#include <sys/stat.h>
+
+#include <cmath>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <autoenc/autoenc.hpp>
+#include <autoenc/plot/plot.hpp>
+
+namespace ae = autoenc;
+namespace pl = autoenc::plot;
+
+namespace {
+
+std::vector<double> range(double lo, double hi, double step) {
+  std::vector<double> v;
+  for (double x = lo; x < hi - 1e-12; x += step) v.push_back(x);
+  return v;
+}
+
+// Figure 9.7: relu (red, dashed) and elu (green, solid) on [-5, 5), a gray line at x = 0.
+void activations(const std::string& path) {
+  const auto x = range(-5, 5, 0.1);
+  std::vector<double> relu, elu;
+  for (double v : x) {
+    relu.push_back(ae::activation_value(ae::Activation::relu, v));
+    elu.push_back(ae::activation_value(ae::Activation::elu, v));
+  }
+  pl::Figure fig = pl::Figure::inches(6.4, 4.8);
+  fig.axes()
+      .axvline(0, pl::Color::named("gray"))
+      .plot(x, relu, {pl::Color::named("red"), 2, true, "relu"})
+      .plot(x, elu, {pl::Color::named("green"), 2, false, "elu"})
+      .legend();
+  fig.save_png(path);
+}
+
+// Figure 9.9: the Student t density with 2.74 degrees of freedom against the standard normal.
+void t_distribution(const std::string& path) {
+  const auto x = range(-5, 5.0001, 0.05);
+  std::vector<double> t, n;
+  for (double v : x) {
+    t.push_back(pl::student_t_pdf(v, 2.74));
+    n.push_back(pl::normal_pdf(v));
+  }
+  pl::Figure fig = pl::Figure::inches(6.4, 4.8);
+  fig.axes().plot(x, t, {pl::Color::named("red"), 2, false, "t-dist"}).plot(x, n, {pl::Color::named("blue"), 2, false, "normal-dist"}).legend();
+  fig.save_png(path);
+}
+
+// Three blobs and three iterations of k-means by hand, as in figure 9.8.
+void kmeans_steps(const std::string& path) {
+  ae::Rng rng(6);
+  std::vector<double> x, y;
+  const double centers[3][2] = {{-2, 4}, {3, -1}, {7, 5}};
+  for (int i = 0; i < 100; ++i) {
+    const int k = i % 3;
+    x.push_back(centers[k][0] + rng.normal());
+    y.push_back(centers[k][1] + rng.normal());
+  }
+  double cx[3], cy[3];
+  for (int k = 0; k < 3; ++k) cx[k] = rng.uniform(-4, 9), cy[k] = rng.uniform(-3, 7);
+  pl::Figure fig = pl::Figure::inches(6, 12, 3, 1);
+  const auto cmap = pl::Colormap::named("rainbow");
+  double px[3], py[3];  // the centres before the last M step
+  for (int step = 0; step < 3; ++step) {
+    if (step > 0) {  // M step: each centre moves to the mean of its points
+      double nx[3] = {0, 0, 0}, ny[3] = {0, 0, 0}, n[3] = {0, 0, 0};
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        int best = 0;
+        for (int k = 1; k < 3; ++k)
+          if (std::hypot(x[i] - cx[k], y[i] - cy[k]) < std::hypot(x[i] - cx[best], y[i] - cy[best])) best = k;
+        nx[best] += x[i], ny[best] += y[i], n[best] += 1;
+      }
+      for (int k = 0; k < 3; ++k) {
+        px[k] = cx[k], py[k] = cy[k];
+        if (n[k] > 0) cx[k] = nx[k] / n[k], cy[k] = ny[k] / n[k];
+      }
+    }
+    std::vector<double> label(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {  // E step: each point joins the nearest centre
+      int best = 0;
+      for (int k = 1; k < 3; ++k)
+        if (std::hypot(x[i] - cx[k], y[i] - cy[k]) < std::hypot(x[i] - cx[best], y[i] - cy[best])) best = k;
+      label[i] = best;
+    }
+    auto& ax = fig.axes(step, 0);
+    ax.no_ticks().scatter(x, y, label, cmap, 0, 2, {pl::Marker::circle, 4, 0, {}, ""});
+    if (step > 0)
+      for (int k = 0; k < 3; ++k) ax.arrow(px[k], py[k], cx[k], cy[k], {0, 0, 0}, 1.5);
+    ax.scatter({cx[0], cx[1], cx[2]}, {cy[0], cy[1], cy[2]}, {0, 1, 2}, cmap, 0, 2,
+               {pl::Marker::diamond, 9, 1.5, {0, 0, 0}, ""});
+  }
+  fig.save_png(path);
+}
+
+// Ten noisy clusters coloured by label with the discrete 10-colour rainbow and its colorbar.
+void labelled_scatter(const std::string& path) {
+  ae::Rng rng(0);
+  std::vector<double> x, y, label;
+  for (int i = 0; i < 2000; ++i) {
+    const int k = i % 10;
+    const double angle = 2 * 3.14159265358979 * k / 10;
+    x.push_back(30 * std::cos(angle) + 5 * rng.normal());
+    y.push_back(30 * std::sin(angle) + 5 * rng.normal());
+    label.push_back(k);
+  }
+  pl::Figure fig = pl::Figure::inches(8, 8);
+  std::vector<double> ticks;
+  for (int k = 0; k < 10; ++k) ticks.push_back(k);
+  fig.axes()
+      .scatter(x, y, label, pl::Colormap::named("rainbow", 10), -0.5, 9.5, {pl::Marker::point, 4, 0, {}, ""})
+      .colorbar(pl::Colormap::named("rainbow", 10), -0.5, 9.5, ticks);
+  fig.save_png(path);
+}
+
+// A 3x2 grid of titled panels: the same clusters spread more or less, as a perplexity sweep looks.
+void panel_grid(const std::string& path) {
+  pl::Figure fig = pl::Figure::inches(10, 12, 3, 2);
+  const int settings[6] = {5, 10, 15, 25, 50, 100};
+  for (int p = 0; p < 6; ++p) {
+    ae::Rng rng{static_cast<std::uint64_t>(p)};
+    std::vector<double> x, y, label;
+    for (int i = 0; i < 1000; ++i) {
+      const int k = i % 10;
+      const double angle = 2 * 3.14159265358979 * k / 10, spread = 2 + settings[p] / 10.0;
+      x.push_back(20 * std::cos(angle) + spread * rng.normal());
+      y.push_back(20 * std::sin(angle) + spread * rng.normal());
+      label.push_back(k);
+    }
+    fig.axes(p / 2, p % 2)
+        .title("perplexity: " + std::to_string(settings[p]))
+        .scatter(x, y, label, pl::Colormap::named("rainbow", 10), -0.5, 9.5, {pl::Marker::point, 3, 0, {}, ""});
+  }
+  fig.save_png(path);
+}
+
+// Small images drawn at data points (figure 9.17's thumbnails), here synthetic digits-like blobs.
+void thumbnails(const std::string& path) {
+  pl::Figure fig = pl::Figure::inches(8, 8);
+  auto& ax = fig.axes();
+  ax.no_ticks();
+  ae::Rng rng(3);
+  std::vector<double> x, y, label;
+  for (int i = 0; i < 400; ++i) {
+    const int k = i % 10;
+    const double angle = 2 * 3.14159265358979 * k / 10;
+    x.push_back(30 * std::cos(angle) + 4 * rng.normal());
+    y.push_back(30 * std::sin(angle) + 4 * rng.normal());
+    label.push_back(k);
+  }
+  ax.scatter(x, y, label, pl::Colormap::named("rainbow", 10), -0.5, 9.5, {pl::Marker::point, 3, 0, {}, ""});
+  for (int i = 0; i < 40; ++i) {
+    std::vector<float> img(28 * 28);
+    const double angle = 2 * 3.14159265358979 * (i % 10) / 10;
+    for (int r = 0; r < 28; ++r)
+      for (int c = 0; c < 28; ++c) {
+        const double d = std::hypot(r - 14 - 8 * std::sin(angle), c - 14 - 8 * std::cos(angle));
+        img[std::size_t(r * 28 + c)] = float(std::exp(-d * d / 20));
+      }
+    ax.thumbnail(x[std::size_t(i)], y[std::size_t(i)], img, 28, 28, 1.0);
+  }
+  fig.save_png(path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Draws a gallery of the chapter's kinds of figure"};
+  std::string out = "out";
+  app.add_option("--out", out, "folder for the PNG files")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    ::mkdir(out.c_str(), 0755);
+    activations(out + "/fig9_7_relu_elu.png");
+    t_distribution(out + "/fig9_9_t_distribution.png");
+    kmeans_steps(out + "/gallery_kmeans_steps.png");
+    labelled_scatter(out + "/gallery_rainbow_colorbar.png");
+    panel_grid(out + "/gallery_panel_grid.png");
+    thumbnails(out + "/gallery_thumbnails.png");
+    std::cout << "wrote 6 figures to " << out << "/\n";
+  } catch (const ae::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,135 @@
+// Saving and loading a model's weights in autoenc's own binary format (docs/format.md).
+//
+//   offset    size    field
+//   0         8       magic "AUTOENC\0"
+//   8         4       format version (1), little-endian uint32
+//   12        4       bytes per scalar (4: float, 8: double)
+//   16        8       A: length of the architecture text
+//   24        A       architecture: the input shape, then one line per layer (kind and settings)
+//   24+A      8       P: number of parameters
+//   32+A      P*s     the parameters, layer after layer, as in Sequential::parameters()
+//   end-8     8       FNV-1a 64-bit hash of every byte before it
+// All integers and scalars are little-endian. Files are written atomically.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../io/atomic_file.hpp"
+#include "../io/idx.hpp"
+#include "sequential.hpp"
+
+namespace autoenc {
+
+namespace detail {
+
+constexpr char kModelMagic[8] = {'A', 'U', 'T', 'O', 'E', 'N', 'C', '\0'};
+constexpr std::uint32_t kModelFormatVersion = 1;
+
+inline std::uint64_t fnv1a64(const char* data, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+template <class U>
+void put_le(std::string& out, U v) {
+  for (std::size_t i = 0; i < sizeof(U); ++i) out += static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
+}
+
+template <class U>
+U get_le(const char* p) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < sizeof(U); ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
+  return static_cast<U>(v);
+}
+
+}  // namespace detail
+
+/// The architecture text stored in a model file: the input shape, then one line per layer.
+template <class T>
+std::string model_architecture(const Sequential<T>& model) {
+  std::string s = "input " + model.input_shape().to_string() + "\n";
+  for (const auto& l : model.layers()) s += l->kind() + "(" + l->config_string() + ")\n";
+  return s;
+}
+
+/// Writes the model's architecture and weights to `path` (atomically).
+template <class T>
+void save_model(const Sequential<T>& model, const std::string& path) {
+  if (!model.built()) throw ConfigError("save_model: the model is not built");
+  const std::string arch = model_architecture(model);
+  const auto params = model.parameters();
+  std::string out(detail::kModelMagic, 8);
+  detail::put_le<std::uint32_t>(out, detail::kModelFormatVersion);
+  detail::put_le<std::uint32_t>(out, sizeof(T));
+  detail::put_le<std::uint64_t>(out, arch.size());
+  out += arch;
+  detail::put_le<std::uint64_t>(out, static_cast<std::uint64_t>(params.size()));
+  out.append(reinterpret_cast<const char*>(params.data()), static_cast<std::size_t>(params.size()) * sizeof(T));
+  detail::put_le<std::uint64_t>(out, detail::fnv1a64(out.data(), out.size()));
+  write_file_atomically(path, out);
+}
+
+/// Reads weights saved by save_model into `model`, which must have the same architecture.
+/// A missing, truncated, corrupted or mismatched file throws IoError and leaves the model as it was.
+template <class T>
+void load_weights(Sequential<T>& model, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw IoError("'" + path + "': file not found");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_file_payload_bytes())
+    throw IoError("'" + path + "': " + std::to_string(size) + " bytes, more than the limit (autoenc::max_file_payload_bytes())");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) throw IoError("'" + path + "': cannot open");
+    if (size && std::fread(&bytes[0], 1, bytes.size(), f.get()) != bytes.size())
+      throw IoError("'" + path + "': read error");
+  }
+  const std::string what = "'" + path + "': ";
+  if (size < 8 || std::memcmp(bytes.data(), detail::kModelMagic, 8) != 0)
+    throw IoError(what + "not an autoenc model file (bad magic number)");
+  if (size < 24 + 8 + 8) throw IoError(what + "truncated: shorter than the smallest model file");
+  const auto version = detail::get_le<std::uint32_t>(bytes.data() + 8);
+  if (version != detail::kModelFormatVersion)
+    throw IoError(what + "format version " + std::to_string(version) + "; this build reads version " +
+                  std::to_string(detail::kModelFormatVersion));
+  const auto arch_len = detail::get_le<std::uint64_t>(bytes.data() + 16);
+  if (arch_len > size - 40) throw IoError(what + "truncated: the architecture text runs past the end of the file");
+  const auto scalar = detail::get_le<std::uint32_t>(bytes.data() + 12);
+  if (scalar != 4 && scalar != 8) throw IoError(what + "corrupted: " + std::to_string(scalar) + " bytes per scalar");
+  const auto count = detail::get_le<std::uint64_t>(bytes.data() + 24 + arch_len);
+  if (count > (size - 40 - arch_len) / scalar || 40 + arch_len + count * scalar != size)
+    throw IoError(what + "truncated or padded: " + std::to_string(count) + " parameters of " + std::to_string(scalar) +
+                  " bytes need a file of " + std::to_string(40 + arch_len + count * scalar) + " bytes, it has " +
+                  std::to_string(size));
+  const auto stored = detail::get_le<std::uint64_t>(bytes.data() + size - 8);
+  if (stored != detail::fnv1a64(bytes.data(), static_cast<std::size_t>(size - 8)))
+    throw IoError(what + "corrupted: the checksum does not match the contents");
+  const std::string arch = bytes.substr(24, static_cast<std::size_t>(arch_len));
+  const std::string expected = model_architecture(model);
+  if (arch != expected)
+    throw IoError(what + "holds a different architecture.\nIn the file:\n" + arch + "This model:\n" + expected);
+  if (scalar != sizeof(T))
+    throw IoError(what + "holds " + (scalar == 4 ? "float" : "double") + " weights; this model uses " +
+                  (sizeof(T) == 4 ? "float" : "double"));
+  if (!model.built()) model.build();
+  auto params = model.parameters();
+  if (static_cast<std::uint64_t>(params.size()) != count)
+    throw IoError(what + "holds " + std::to_string(count) + " parameters; this model has " + std::to_string(params.size()));
+  std::memcpy(params.data(), bytes.data() + 32 + arch_len, static_cast<std::size_t>(count) * sizeof(T));
+}
+
+}  // namespace autoenc
