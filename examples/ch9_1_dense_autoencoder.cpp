@@ -15,6 +15,8 @@
 
 #include <autoenc/autoenc.hpp>
 
+#include "chapter_figures.hpp"
+
 namespace ae = autoenc;
 
 int main(int argc, char** argv) {
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
               << " train_Y (" << mnist.train_labels.size() << ",)\n";
     std::cout << "test_X " << test_x.shape().to_string() << " test_Y (" << mnist.test_labels.size() << ",)\n";
     std::cout << "train_Y[0]: " << mnist.train_labels[0] << "\n";
-    ae::save_image(out_dir + "/ch9_1_train_image_0.png", train_x.slice_rows(0, 1), 8);
+    chapter::draw_image_with_colorbar(out_dir + "/ch9_1_train_image_0.png", train_x.data(), 28, 28);
 
     // The Dense model takes each image as a vector of 784 values (a reshape, no copy).
     train_x.reshape({train_x.dim(0), 784});

@@ -18,6 +18,8 @@
 
 #include <autoenc/autoenc.hpp>
 
+#include "chapter_figures.hpp"
+
 namespace ae = autoenc;
 
 namespace {
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
     const auto& train_x = mnist.train_images;  // (60000, 28, 28, 1): the CNN takes images as they are
     const auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().to_string() << "  test_X " << test_x.shape().to_string() << "\n\n";
+
+    // Figure 9.7: the two activations this example compares.
+    chapter::draw_relu_elu(out_dir + "/fig9_7_relu_elu.png");
 
     auto model = chapter_cnn(ae::activation_from_name(activation));
     model.build(seed);

@@ -15,6 +15,8 @@
 #include <autoenc/autoenc.hpp>
 #include <autoenc/plot/plot.hpp>
 
+#include "chapter_figures.hpp"
+
 namespace ae = autoenc;
 namespace pl = autoenc::plot;
 
@@ -24,23 +26,6 @@ std::vector<double> range(double lo, double hi, double step) {
   std::vector<double> v;
   for (double x = lo; x < hi - 1e-12; x += step) v.push_back(x);
   return v;
-}
-
-// Figure 9.7: relu (red, dashed) and elu (green, solid) on [-5, 5), a gray line at x = 0.
-void activations(const std::string& path) {
-  const auto x = range(-5, 5, 0.1);
-  std::vector<double> relu, elu;
-  for (double v : x) {
-    relu.push_back(ae::activation_value(ae::Activation::relu, v));
-    elu.push_back(ae::activation_value(ae::Activation::elu, v));
-  }
-  pl::Figure fig = pl::Figure::inches(6.4, 4.8);
-  fig.axes()
-      .axvline(0, pl::Color::named("gray"))
-      .plot(x, relu, {pl::Color::named("red"), 2, true, "relu"})
-      .plot(x, elu, {pl::Color::named("green"), 2, false, "elu"})
-      .legend();
-  fig.save_png(path);
 }
 
 // Figure 9.9: the Student t density with 2.74 degrees of freedom against the standard normal.
@@ -180,7 +165,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     ::mkdir(out.c_str(), 0755);
-    activations(out + "/fig9_7_relu_elu.png");
+    chapter::draw_relu_elu(out + "/fig9_7_relu_elu.png");
     t_distribution(out + "/fig9_9_t_distribution.png");
     kmeans_steps(out + "/gallery_kmeans_steps.png");
     labelled_scatter(out + "/gallery_rainbow_colorbar.png");

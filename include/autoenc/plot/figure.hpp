@@ -181,6 +181,7 @@ class Axes {
   Axes& imshow(const std::vector<float>& values, int rows, int cols, Colormap cmap = Colormap::named("gray"),
                double vmin = 0, double vmax = 1) {
     if (int(values.size()) != rows * cols) throw ConfigError("imshow: image size does not match rows x cols");
+    equal_aspect_ = true;
     set_xlim(-0.5, cols - 0.5);
     set_ylim(rows - 0.5, -0.5);
     artists_.push_back([=](Canvas& c, const Transform& t, double) {
@@ -272,11 +273,23 @@ class Axes {
   void render(Canvas& c, double x, double y, double w, double h, double scale) const {
     const double font = 10 * scale, title_font = 12 * scale;
     const bool labels = axes_visible_ && ticks_visible_;
-    const double left = x + (labels ? std::max(0.1 * w, 4.2 * font) : 0.04 * w);
-    const double right = x + w - (colorbar_ ? std::max(0.16 * w, 6 * font) : 0.04 * w);
-    const double top = y + (title_.empty() ? 0.05 * h : std::max(0.09 * h, 2.2 * title_font));
-    const double bottom = y + h - (labels ? std::max(0.09 * h, 2.6 * font) : 0.04 * h);
+    double left = x + (labels ? std::max(0.1 * w, 4.2 * font) : 0.04 * w);
+    double right = x + w - (colorbar_ ? std::max(0.16 * w, 6 * font) : 0.04 * w);
+    double top = y + (title_.empty() ? 0.05 * h : std::max(0.09 * h, 2.2 * title_font));
+    double bottom = y + h - (labels ? std::max(0.09 * h, 2.6 * font) : 0.04 * h);
     if (right - left < 4 || bottom - top < 4) return;  // too small to draw anything
+    if (equal_aspect_) {  // square pixels for images: shrink the box to the data's aspect, centred
+      const Transform full = transform(left, top, right - left, bottom - top);
+      const double data_aspect = std::abs(full.x1 - full.x0) / std::abs(full.y1 - full.y0);
+      const double box_w = right - left, box_h = bottom - top;
+      if (box_w / box_h > data_aspect) {
+        const double shrink = (box_w - box_h * data_aspect) / 2;
+        left += shrink, right -= shrink;
+      } else {
+        const double shrink = (box_h - box_w / data_aspect) / 2;
+        top += shrink, bottom -= shrink;
+      }
+    }
     const Transform t = transform(left, top, right - left, bottom - top);
 
     c.clip(left, top, right, bottom);
@@ -424,7 +437,7 @@ class Axes {
   std::vector<std::pair<double, double>> sample_points_;
   Range x_, y_;
   std::pair<double, double> xlim_{0, 1}, ylim_{0, 1};
-  bool fixed_x_ = false, fixed_y_ = false;
+  bool fixed_x_ = false, fixed_y_ = false, equal_aspect_ = false;
   bool axes_visible_ = true, ticks_visible_ = true, show_legend_ = false, colorbar_ = false;
   ColorbarSpec cbar_;
   std::string title_;
