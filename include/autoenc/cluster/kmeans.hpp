@@ -1,0 +1,470 @@
+// KMeans with scikit-learn's parameters, results and algorithms (Lloyd and Elkan).
+//
+// The algorithm, for X (n samples x d features) and k centres c_j:
+//   E step   label_i = argmin_j |x_i - c_j|^2      (ties go to the lowest j)
+//   M step   c_j = mean of the samples labelled j  (an empty cluster takes the sample farthest
+//                                                   from its centre, as scikit-learn does)
+// repeated until the labels stop changing or the centres move less than tol_eff in total
+// (sum of squared shifts), with tol_eff = tol * mean over features of the variance of X.
+// Like scikit-learn, the data are centred first (x - mean) and the mean is added back to the
+// centres at the end; n_init runs share one random generator and the run with the lowest
+// inertia (sum of squared distances to the nearest centre) is kept.
+//
+// Speed and determinism: the E step takes blocks of 256 samples, computes
+// |x|^2 - 2 x.c + |c|^2 with one GEMM per block, and runs the blocks in parallel; the M step's
+// sums are accumulated per fixed group of blocks and added in group order, so the result is
+// bit-identical with 1 thread or many.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "../core/error.hpp"
+#include "../core/gemm.hpp"
+#include "../core/parallel.hpp"
+#include "../core/random.hpp"
+
+namespace autoenc {
+
+enum class KMeansInit { kmeans_plus_plus, random, given };
+enum class KMeansAlgorithm { lloyd, elkan };
+
+inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
+  if (s == "lloyd") return KMeansAlgorithm::lloyd;
+  if (s == "elkan") return KMeansAlgorithm::elkan;
+  throw ConfigError("KMeans: unknown algorithm '" + s + "' (known: lloyd, elkan)");
+}
+
+/// k-means clustering with scikit-learn's vocabulary.
+///
+///     autoenc::KMeans<float> km(10);
+///     km.n_init(10).random_state(42).fit(latent);          // latent: (n, d), row-major
+///     km.labels_; km.cluster_centers_; km.inertia_; km.n_iter_;
+template <class T = double>
+class KMeans {
+ public:
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using ConstMap = Eigen::Map<const Matrix>;
+
+  explicit KMeans(int n_clusters = 8) : n_clusters_(n_clusters) {
+    if (n_clusters < 1) throw ConfigError("KMeans: n_clusters must be >= 1, got " + std::to_string(n_clusters));
+  }
+
+  KMeans& init(KMeansInit i) {
+    if (i == KMeansInit::given) throw ConfigError("KMeans: pass the initial centres with init_centers()");
+    init_ = i;
+    return *this;
+  }
+  /// Starts from these centres (k x d); like scikit-learn, this forces a single run.
+  KMeans& init_centers(const Matrix& centers) {
+    if (centers.rows() != n_clusters_)
+      throw ConfigError("KMeans: " + std::to_string(centers.rows()) + " initial centres for n_clusters = " +
+                        std::to_string(n_clusters_));
+    init_ = KMeansInit::given;
+    given_ = centers;
+    return *this;
+  }
+  KMeans& n_init(int n) {
+    if (n < 1) throw ConfigError("KMeans: n_init must be >= 1, got " + std::to_string(n));
+    n_init_ = n;
+    return *this;
+  }
+  KMeans& max_iter(int n) {
+    if (n < 1) throw ConfigError("KMeans: max_iter must be >= 1, got " + std::to_string(n));
+    max_iter_ = n;
+    return *this;
+  }
+  KMeans& tol(double t) {
+    if (!(t >= 0)) throw ConfigError("KMeans: tol must be >= 0");
+    tol_ = t;
+    return *this;
+  }
+  KMeans& random_state(std::uint64_t seed) {
+    seed_ = seed;
+    return *this;
+  }
+  KMeans& algorithm(KMeansAlgorithm a) {
+    algorithm_ = a;
+    return *this;
+  }
+
+  // Results, named as in scikit-learn.
+  std::vector<int> labels_;
+  Matrix cluster_centers_;
+  double inertia_ = 0;
+  int n_iter_ = 0;
+
+  /// Clusters the rows of X (n x d).
+  KMeans& fit(const ConstMap& X) {
+    const Index n = X.rows(), d = X.cols();
+    validate(X);
+    if (n < n_clusters_)
+      throw ConfigError("KMeans: n_samples = " + std::to_string(n) + " should be >= n_clusters = " + std::to_string(n_clusters_));
+    if (init_ == KMeansInit::given && given_.cols() != d)
+      throw ConfigError("KMeans: the initial centres have " + std::to_string(given_.cols()) + " features, the data " +
+                        std::to_string(d));
+    // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
+    const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
+    Matrix Xc = X.rowwise() - mean;
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> x_sq = Xc.rowwise().squaredNorm();
+    // tol_eff = tol * mean over features of the population variance.
+    const double tol_eff = tol_ * static_cast<double>(Xc.array().square().colwise().mean().mean());
+
+    Rng rng(seed_);
+    const int runs = init_ == KMeansInit::given ? 1 : n_init_;
+    double best = std::numeric_limits<double>::infinity();
+    for (int run = 0; run < runs; ++run) {
+      Matrix centers = initial_centers(Xc, x_sq, rng, mean);
+      std::vector<int> labels;
+      int iterations = 0;
+      const double inertia = algorithm_ == KMeansAlgorithm::elkan && n_clusters_ > 1
+                                 ? run_elkan(Xc, centers, labels, tol_eff, iterations)
+                                 : run_lloyd(Xc, x_sq, centers, labels, tol_eff, iterations);
+      if (inertia < best) {
+        best = inertia;
+        labels_ = std::move(labels);
+        cluster_centers_ = centers.rowwise() + mean;
+        inertia_ = inertia;
+        n_iter_ = iterations;
+      }
+    }
+    return *this;
+  }
+  KMeans& fit(const T* data, Index n, Index d) { return fit(ConstMap(data, n, d)); }
+  KMeans& fit(const Matrix& X) { return fit(ConstMap(X.data(), X.rows(), X.cols())); }
+
+  /// The nearest centre of each row of X.
+  std::vector<int> predict(const ConstMap& X) const {
+    require_fitted();
+    validate(X, cluster_centers_.cols());
+    std::vector<int> labels(static_cast<std::size_t>(X.rows()));
+    assign(X, X.rowwise().squaredNorm(), cluster_centers_, labels);
+    return labels;
+  }
+  std::vector<int> predict(const Matrix& X) const { return predict(ConstMap(X.data(), X.rows(), X.cols())); }
+  std::vector<int> fit_predict(const ConstMap& X) { return fit(X).labels_; }
+  std::vector<int> fit_predict(const Matrix& X) { return fit(X).labels_; }
+
+  /// Euclidean distances of each row of X to each centre (n x k).
+  Matrix transform(const Matrix& X) const { return transform(ConstMap(X.data(), X.rows(), X.cols())); }
+  Matrix transform(const ConstMap& X) const {
+    require_fitted();
+    validate(X, cluster_centers_.cols());
+    Matrix D(X.rows(), n_clusters_);
+    for (Index i = 0; i < X.rows(); ++i)
+      for (Index j = 0; j < n_clusters_; ++j) D(i, j) = (X.row(i) - cluster_centers_.row(j)).norm();
+    return D;
+  }
+
+ private:
+  static constexpr Index kChunk = 256;        // samples per E-step block (as scikit-learn)
+  static constexpr Index kMaxGroups = 64;     // fixed groups for the M-step partial sums
+  static constexpr Index kDirectCentres = 32;  // up to this many centres, no GEMM in the E step
+
+  void validate(const ConstMap& X, Index expected_d = -1) const {
+    if (X.rows() == 0 || X.cols() == 0) throw ConfigError("KMeans: empty data (" + std::to_string(X.rows()) + " x " + std::to_string(X.cols()) + ")");
+    if (expected_d >= 0 && X.cols() != expected_d)
+      throw ShapeError("KMeans: data has " + std::to_string(X.cols()) + " features, the centres " + std::to_string(expected_d));
+    if (!X.allFinite()) throw NumericError("KMeans: the data contain NaN or infinite values");
+  }
+  void require_fitted() const {
+    if (cluster_centers_.rows() == 0) throw ConfigError("KMeans: call fit() first");
+  }
+
+  Matrix initial_centers(const Matrix& Xc, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x_sq, Rng& rng,
+                         const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const {
+    const Index n = Xc.rows(), k = n_clusters_;
+    Matrix centers(k, Xc.cols());
+    if (init_ == KMeansInit::given) return given_.rowwise() - mean;
+    if (init_ == KMeansInit::random) {  // the first k of a random permutation
+      std::vector<Index> order(static_cast<std::size_t>(n));
+      std::iota(order.begin(), order.end(), Index(0));
+      rng.shuffle(order.begin(), order.end());
+      for (Index j = 0; j < k; ++j) centers.row(j) = Xc.row(order[std::size_t(j)]);
+      return centers;
+    }
+    // Greedy k-means++: each new centre is the best of 2 + floor(ln k) candidates drawn with
+    // probability proportional to the squared distance to the nearest centre so far.
+    const int trials = 2 + static_cast<int>(std::log(double(k)));
+    centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
+    std::vector<double> closest(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
+    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size());
+    for (Index c = 1; c < k; ++c) {
+      std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
+      const double potential = cumulative.back();
+      double best_potential = std::numeric_limits<double>::infinity();
+      Index best_candidate = 0;
+      std::vector<double> best_dist;
+      for (int t = 0; t < trials; ++t) {
+        const double r = rng.uniform() * potential;
+        Index cand = Index(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin());
+        cand = std::min(cand, n - 1);
+        double pot = 0;
+        for (Index i = 0; i < n; ++i) {
+          const double dist = std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
+          candidate_dist[std::size_t(i)] = dist;
+          pot += dist;
+        }
+        if (pot < best_potential) {
+          best_potential = pot;
+          best_candidate = cand;
+          best_dist = candidate_dist;
+        }
+      }
+      centers.row(c) = Xc.row(best_candidate);
+      closest = best_dist;
+    }
+    (void)x_sq;
+    return centers;
+  }
+
+  /// Per-group partial sums of the samples by label, and counts: the M step's raw material.
+  /// Groups are fixed ranges of blocks, summed in group order later (deterministic).
+  struct Sums {
+    std::vector<Matrix> sums;
+    std::vector<std::vector<double>> counts;
+    void reset(Index groups, Index k, Index d) {
+      sums.assign(static_cast<std::size_t>(groups), Matrix::Zero(k, d));
+      counts.assign(static_cast<std::size_t>(groups), std::vector<double>(static_cast<std::size_t>(k), 0.0));
+    }
+  };
+
+  static Index groups_for(Index n) { return std::min(kMaxGroups, detail::ceil_div(n, kChunk)); }
+
+  /// E step over all samples: each sample's nearest centre (ties to the lowest index); with
+  /// `sums`, also adds each sample to its cluster's sum in the same pass (the M step's input),
+  /// so the data are read once per iteration.
+  template <class XType, class SqType>
+  void assign(const XType& X, const SqType& x_sq, const Matrix& centers, std::vector<int>& labels,
+              Sums* sums = nullptr) const {
+    const Index n = X.rows(), d = X.cols(), k = centers.rows();
+    const Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq = centers.rowwise().squaredNorm().transpose();
+    // The centres transposed (d x k), k padded to a multiple of 8 so the inner loop vectorises.
+    const Index kp = (k + 7) / 8 * 8;
+    Matrix centers_t = Matrix::Zero(d, kp);
+    centers_t.leftCols(k) = centers.transpose();
+    const Index groups = groups_for(n), per_group = detail::ceil_div(n, groups);
+    parallel_for(groups, [&](Index g) {
+      thread_local Matrix D;
+      for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
+        const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
+        // |x - c|^2 = |x|^2 - 2 x.c + |c|^2: the cross terms of the block as one product.
+        D.resize(rows, kp);
+        if (k <= kDirectCentres) {
+          // Few centres: each x.c as a vectorised dot product (Eigen's lazy product), without
+          // the packing of GEMM, which here would cost as much as the arithmetic.
+          D.leftCols(k).noalias() = X.middleRows(r0, rows).lazyProduct(centers.transpose());
+        } else {
+          D.noalias() = X.middleRows(r0, rows) * centers_t;
+        }
+        for (Index i = 0; i < rows; ++i) {
+          int best = 0;
+          T best_d = std::numeric_limits<T>::infinity();
+          for (Index j = 0; j < k; ++j) {
+            const T dj = c_sq(j) - 2 * D(i, j);
+            if (dj < best_d) best_d = dj, best = int(j);
+          }
+          labels[std::size_t(r0 + i)] = best;
+          if (sums) {
+            sums->sums[std::size_t(g)].row(best) += X.row(r0 + i);
+            sums->counts[std::size_t(g)][std::size_t(best)] += 1;
+          }
+        }
+      }
+    });
+    (void)x_sq;
+  }
+
+  /// Sums by label without an E step (Elkan assigns labels its own way).
+  void sum_by_label(const Matrix& Xc, const std::vector<int>& labels, Sums& sums) const {
+    const Index n = Xc.rows(), groups = groups_for(n), per_group = detail::ceil_div(n, groups);
+    parallel_for(groups, [&](Index g) {
+      for (Index i = g * per_group; i < std::min(n, (g + 1) * per_group); ++i) {
+        sums.sums[std::size_t(g)].row(labels[std::size_t(i)]) += Xc.row(i);
+        sums.counts[std::size_t(g)][std::size_t(labels[std::size_t(i)])] += 1;
+      }
+    });
+  }
+
+  /// M step: new centres from the summed samples, adding the groups in order; empty clusters
+  /// are relocated. Returns the sum of squared centre shifts.
+  double update_centers(const Matrix& Xc, const std::vector<int>& labels, const Sums& s, Matrix& centers) const {
+    const Index n = Xc.rows(), d = Xc.cols(), k = centers.rows(), groups = Index(s.sums.size());
+    const auto& sums = s.sums;
+    const auto& counts = s.counts;
+    Matrix total = Matrix::Zero(k, d);
+    std::vector<double> count(std::size_t(k), 0.0);
+    for (Index g = 0; g < groups; ++g) {  // in group order: deterministic
+      total += sums[std::size_t(g)];
+      for (Index j = 0; j < k; ++j) count[std::size_t(j)] += counts[std::size_t(g)][std::size_t(j)];
+    }
+    // Empty clusters take the samples farthest from their centres, farthest first.
+    std::vector<Index> empty;
+    for (Index j = 0; j < k; ++j)
+      if (count[std::size_t(j)] == 0) empty.push_back(j);
+    if (!empty.empty()) {
+      std::vector<T> dist(static_cast<std::size_t>(n));  // to the centre each sample had
+      for (Index i = 0; i < n; ++i) dist[std::size_t(i)] = (Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm();
+      std::vector<Index> order(static_cast<std::size_t>(n));
+      std::iota(order.begin(), order.end(), Index(0));
+      std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return dist[std::size_t(a)] > dist[std::size_t(b)]; });
+      for (std::size_t e = 0; e < empty.size() && e < order.size(); ++e) {
+        const Index i = order[e], from = labels[std::size_t(i)];
+        if (dist[std::size_t(i)] <= 0) break;  // all samples sit on their centres: nothing to move
+        total.row(from) -= Xc.row(i);
+        count[std::size_t(from)] -= 1;
+        total.row(empty[e]) = Xc.row(i);
+        count[std::size_t(empty[e])] = 1;
+      }
+    }
+    double shift = 0;
+    for (Index j = 0; j < k; ++j) {
+      if (count[std::size_t(j)] == 0) continue;  // still empty: keep the old centre
+      const Eigen::Matrix<T, 1, Eigen::Dynamic> c = total.row(j) / T(count[std::size_t(j)]);
+      shift += double((c - centers.row(j)).squaredNorm());
+      centers.row(j) = c;
+    }
+    return shift;
+  }
+
+  double inertia(const Matrix& Xc, const Matrix& centers, const std::vector<int>& labels) const {
+    double s = 0;
+    for (Index i = 0; i < Xc.rows(); ++i) s += double((Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm());
+    return s;
+  }
+
+  double run_lloyd(const Matrix& Xc, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x_sq, Matrix& centers,
+                   std::vector<int>& labels, double tol_eff, int& iterations) const {
+    const Index n = Xc.rows();
+    labels.assign(std::size_t(n), -1);
+    std::vector<int> previous(std::size_t(n), -1);
+    Sums sums;
+    bool strict = false;
+    int i = 0;
+    for (; i < max_iter_; ++i) {
+      sums.reset(groups_for(n), centers.rows(), Xc.cols());
+      assign(Xc, x_sq, centers, labels, &sums);
+      const double shift = update_centers(Xc, labels, sums, centers);
+      if (labels == previous) {
+        strict = true;
+        break;
+      }
+      if (shift <= tol_eff) break;
+      previous = labels;
+    }
+    iterations = std::min(i + 1, max_iter_);
+    if (!strict) assign(Xc, x_sq, centers, labels);  // labels that match the final centres
+    return inertia(Xc, centers, labels);
+  }
+
+  // Elkan's exact acceleration: the triangle inequality lets most distances go uncomputed.
+  //   u_i >= d(x_i, c_label)          upper bound to the own centre
+  //   l_ij <= d(x_i, c_j)             lower bound to every centre
+  //   s_j = min over j' != j of d(c_j, c_j') / 2
+  // A sample whose u_i <= s_label keeps its label; centre j is skipped when u_i <= l_ij or
+  // u_i <= d(c_label, c_j) / 2. After the M step, u_i += shift(label), l_ij -= shift(j).
+  double run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
+    const Index n = Xc.rows(), k = centers.rows();
+    std::vector<T> upper(static_cast<std::size_t>(n));
+    Matrix lower = Matrix::Zero(n, k);
+    labels.assign(std::size_t(n), 0);
+    auto d = [&](Index i, Index j) { return T((Xc.row(i) - centers.row(j)).norm()); };
+    Matrix half(k, k);
+    std::vector<T> s(static_cast<std::size_t>(k));
+    auto centre_distances = [&] {
+      for (Index a = 0; a < k; ++a) {
+        s[std::size_t(a)] = std::numeric_limits<T>::infinity();
+        for (Index b = 0; b < k; ++b) {
+          half(a, b) = T((centers.row(a) - centers.row(b)).norm() / 2);
+          if (a != b) s[std::size_t(a)] = std::min(s[std::size_t(a)], half(a, b));
+        }
+      }
+    };
+    centre_distances();
+    parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {  // initial assignment
+      for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
+        int best = 0;
+        T best_d = d(i, 0);
+        lower(i, 0) = best_d;
+        for (Index j = 1; j < k; ++j) {
+          if (best_d <= half(best, j)) continue;
+          const T dj = d(i, j);
+          lower(i, j) = dj;
+          if (dj < best_d) best_d = dj, best = int(j);
+        }
+        labels[std::size_t(i)] = best;
+        upper[std::size_t(i)] = best_d;
+      }
+    });
+    std::vector<int> previous(std::size_t(n), -1);
+    bool strict = false;
+    int it = 0;
+    Matrix old_centers;
+    Sums sums;
+    for (; it < max_iter_; ++it) {
+      if (it > 0) {  // E step with the bounds
+        centre_distances();
+        parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
+          for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
+            int best = labels[std::size_t(i)];
+            T u = upper[std::size_t(i)];
+            if (u <= s[std::size_t(best)]) continue;
+            bool tight = false;
+            for (Index j = 0; j < k; ++j) {
+              if (j == best || u <= lower(i, j) || u <= half(best, j)) continue;
+              if (!tight) {
+                u = d(i, best);
+                lower(i, best) = u;
+                tight = true;
+                if (u <= lower(i, j) || u <= half(best, j)) continue;
+              }
+              const T dj = d(i, j);
+              lower(i, j) = dj;
+              if (dj < u) u = dj, best = int(j);
+            }
+            labels[std::size_t(i)] = best;
+            upper[std::size_t(i)] = u;
+          }
+        });
+      }
+      old_centers = centers;
+      sums.reset(groups_for(n), k, Xc.cols());
+      sum_by_label(Xc, labels, sums);
+      const double shift = update_centers(Xc, labels, sums, centers);
+      // Move the bounds by how far each centre moved.
+      std::vector<T> moved(static_cast<std::size_t>(k));
+      for (Index j = 0; j < k; ++j) moved[std::size_t(j)] = T((centers.row(j) - old_centers.row(j)).norm());
+      for (Index i = 0; i < n; ++i) {
+        upper[std::size_t(i)] += moved[std::size_t(labels[std::size_t(i)])];
+        for (Index j = 0; j < k; ++j) lower(i, j) = std::max(T(0), lower(i, j) - moved[std::size_t(j)]);
+      }
+      if (labels == previous) {
+        strict = true;
+        break;
+      }
+      if (shift <= tol_eff) break;
+      previous = labels;
+    }
+    iterations = std::min(it + 1, max_iter_);
+    if (!strict) assign(Xc, Xc.rowwise().squaredNorm(), centers, labels);  // labels matching the final centres
+    return inertia(Xc, centers, labels);
+  }
+
+  int n_clusters_;
+  KMeansInit init_ = KMeansInit::kmeans_plus_plus;
+  Matrix given_;
+  int n_init_ = 10, max_iter_ = 300;
+  double tol_ = 1e-4;
+  std::uint64_t seed_ = 0;
+  KMeansAlgorithm algorithm_ = KMeansAlgorithm::lloyd;
+};
+
+}  // namespace autoenc
