@@ -196,7 +196,7 @@ class KMeans {
     centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
     std::vector<double> closest(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i) closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
-    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size());
+    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), partial;
     for (Index c = 1; c < k; ++c) {
       std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
       const double potential = cumulative.back();
@@ -207,16 +207,26 @@ class KMeans {
         const double r = rng.uniform() * potential;
         Index cand = Index(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin());
         cand = std::min(cand, n - 1);
+        // The candidate's potential: sum over samples of the distance to the nearest centre,
+        // computed in parallel blocks whose partial sums are added in block order.
+        const Index blocks = detail::ceil_div(n, kChunk * 4);
+        partial.assign(static_cast<std::size_t>(blocks), 0.0);
+        parallel_for(blocks, [&](Index b) {
+          double sum = 0;
+          for (Index i = b * kChunk * 4; i < std::min(n, (b + 1) * kChunk * 4); ++i) {
+            const double dist = std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
+            candidate_dist[std::size_t(i)] = dist;
+            sum += dist;
+          }
+          partial[std::size_t(b)] = sum;
+        });
         double pot = 0;
-        for (Index i = 0; i < n; ++i) {
-          const double dist = std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
-          candidate_dist[std::size_t(i)] = dist;
-          pot += dist;
-        }
+        for (double v : partial) pot += v;
         if (pot < best_potential) {
           best_potential = pot;
           best_candidate = cand;
-          best_dist = candidate_dist;
+          best_dist.swap(candidate_dist);
+          candidate_dist.resize(closest.size());
         }
       }
       centers.row(c) = Xc.row(best_candidate);
@@ -258,9 +268,15 @@ class KMeans {
         const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
         // |x - c|^2 = |x|^2 - 2 x.c + |c|^2: the cross terms of the block as one product.
         D.resize(rows, kp);
-        if (k <= kDirectCentres) {
-          // Few centres: each x.c as a vectorised dot product (Eigen's lazy product), without
-          // the packing of GEMM, which here would cost as much as the arithmetic.
+        if (kp <= 16) {
+          // Few centres: a register-blocked kernel, 4 samples x all centres at a time.
+          Index i = 0;
+          for (; i + 4 <= rows; i += 4)
+            kp == 8 ? cross_terms_4<1>(X, r0 + i, centers_t, &D(i, 0), kp) : cross_terms_4<2>(X, r0 + i, centers_t, &D(i, 0), kp);
+          if (i < rows) D.bottomRows(rows - i).leftCols(k).noalias() = X.middleRows(r0 + i, rows - i).lazyProduct(centers.transpose());
+        } else if (k <= kDirectCentres) {
+          // A coefficient-wise product (each x.c a vectorised dot product): no GEMM packing,
+          // which with few centres would cost as much as the arithmetic.
           D.leftCols(k).noalias() = X.middleRows(r0, rows).lazyProduct(centers.transpose());
         } else {
           D.noalias() = X.middleRows(r0, rows) * centers_t;
@@ -281,6 +297,30 @@ class KMeans {
       }
     });
     (void)x_sq;
+  }
+
+  /// out(s, j) = x_{row+s} . c_j for s < 4 and j < 8 NB: the E step's cross terms for four
+  /// samples, kept in 4 x NB vector registers while the features stream past (the centres,
+  /// transposed and padded to 8 NB columns, stay in L1).
+  template <int NB, class XType>
+  static void cross_terms_4(const XType& X, Index row, const Matrix& centers_t, T* out, Index ld) {
+    using V = Eigen::Array<T, 8, 1>;
+    V acc[4][NB];
+    for (auto& a : acc)
+      for (auto& v : a) v.setZero();
+    const Index d = X.cols();
+    const T* x = X.data() + row * X.outerStride();
+    const Index ldx = X.outerStride();
+    for (Index f = 0; f < d; ++f) {
+      V c[NB];
+      for (int b = 0; b < NB; ++b) c[b] = Eigen::Map<const V>(centers_t.data() + f * centers_t.cols() + 8 * b);
+      for (int s = 0; s < 4; ++s) {
+        const T xs = x[s * ldx + f];
+        for (int b = 0; b < NB; ++b) acc[s][b] += xs * c[b];
+      }
+    }
+    for (int s = 0; s < 4; ++s)
+      for (int b = 0; b < NB; ++b) Eigen::Map<V>(out + s * ld + 8 * b) = acc[s][b];
   }
 
   /// Sums by label without an E step (Elkan assigns labels its own way).
