@@ -36,4 +36,72 @@ inline void draw_image_with_colorbar(const std::string& path, const float* pixel
   fig.save_png(path);
 }
 
+/// Section 5, k-means by hand (figure 9.8): k random centres inside the data's bounding box,
+/// then three rounds of
+///   E step: each point joins its nearest centre;
+///   M step: each centre moves to the mean of its points;
+/// drawn as three stacked panels: points coloured by cluster, centres as diamonds with black
+/// edges, and from the second panel on, arrows from each centre's previous position.
+/// This is the chapter's teaching code, written out; autoenc::KMeans is the fast version.
+inline void kmeans_by_hand(const std::string& path, const Eigen::MatrixXd& X, int k, std::uint64_t seed) {
+  const Eigen::Index n = X.rows();
+  autoenc::Rng rng(seed);
+  const Eigen::RowVector2d lo = X.colwise().minCoeff(), hi = X.colwise().maxCoeff();
+  Eigen::MatrixXd centers(k, 2);
+  for (int j = 0; j < k; ++j)
+    for (int f = 0; f < 2; ++f) centers(j, f) = rng.uniform(lo(f), hi(f));
+
+  std::vector<double> xs(X.col(0).data(), X.col(0).data() + n), ys(X.col(1).data(), X.col(1).data() + n);
+  std::vector<double> ids(static_cast<std::size_t>(k));
+  for (int j = 0; j < k; ++j) ids[std::size_t(j)] = j;
+  const auto cmap = pl::Colormap::named("rainbow");
+  pl::Figure fig = pl::Figure::inches(6, 12, 3, 1);
+  Eigen::MatrixXd previous = centers;
+  for (int step = 0; step < 3; ++step) {
+    // E step: the nearest centre of every point.
+    std::vector<double> label(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) {
+      Eigen::Index best;
+      (centers.rowwise() - X.row(i)).rowwise().squaredNorm().minCoeff(&best);
+      label[std::size_t(i)] = double(best);
+    }
+    auto& ax = fig.axes(step, 0);
+    ax.no_ticks().scatter(xs, ys, label, cmap, 0, k - 1, {pl::Marker::circle, 4, 0, {}, ""});
+    if (step > 0)
+      for (int j = 0; j < k; ++j) ax.arrow(previous(j, 0), previous(j, 1), centers(j, 0), centers(j, 1), {0, 0, 0}, 1.5);
+    std::vector<double> cx(centers.col(0).data(), centers.col(0).data() + k), cy(centers.col(1).data(), centers.col(1).data() + k);
+    ax.scatter(cx, cy, ids, cmap, 0, k - 1, {pl::Marker::diamond, 9, 1.5, {0, 0, 0}, ""});
+    // M step: every centre moves to the mean of its points (a centre without points stays).
+    previous = centers;
+    for (int j = 0; j < k; ++j) {
+      Eigen::RowVector2d sum(0, 0);
+      int count = 0;
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (label[std::size_t(i)] == j) sum += X.row(i), ++count;
+      if (count > 0) centers.row(j) = sum / count;
+    }
+  }
+  fig.save_png(path);
+}
+
+/// Rows of training images, one row per cluster (the chapter's 10 x 10 grid of figure 9.14).
+inline void draw_cluster_grid(const std::string& path, const autoenc::Tensor<float>& images, const std::vector<int>& labels,
+                              int clusters, int per_row) {
+  autoenc::Tensor<float> grid({Eigen::Index(clusters) * per_row, images.dim(1), images.dim(2), 1}, 1.0f);
+  const Eigen::Index pixels = images.dim(1) * images.dim(2);
+  for (int c = 0; c < clusters; ++c) {
+    int placed = 0;
+    for (std::size_t i = 0; i < labels.size() && placed < per_row; ++i)
+      if (labels[i] == c) {
+        std::copy(images.data() + Eigen::Index(i) * pixels, images.data() + Eigen::Index(i + 1) * pixels,
+                  grid.data() + (Eigen::Index(c) * per_row + placed) * pixels);
+        ++placed;
+      }
+  }
+  autoenc::GridOptions opt;
+  opt.scale = 3;
+  opt.spacing = 4;
+  autoenc::save_image_grid(path, grid, clusters, per_row, opt);
+}
+
 }  // namespace chapter

@@ -41,52 +41,6 @@ void t_distribution(const std::string& path) {
   fig.save_png(path);
 }
 
-// Three blobs and three iterations of k-means by hand, as in figure 9.8.
-void kmeans_steps(const std::string& path) {
-  ae::Rng rng(6);
-  std::vector<double> x, y;
-  const double centers[3][2] = {{-2, 4}, {3, -1}, {7, 5}};
-  for (int i = 0; i < 100; ++i) {
-    const int k = i % 3;
-    x.push_back(centers[k][0] + rng.normal());
-    y.push_back(centers[k][1] + rng.normal());
-  }
-  double cx[3], cy[3];
-  for (int k = 0; k < 3; ++k) cx[k] = rng.uniform(-4, 9), cy[k] = rng.uniform(-3, 7);
-  pl::Figure fig = pl::Figure::inches(6, 12, 3, 1);
-  const auto cmap = pl::Colormap::named("rainbow");
-  double px[3], py[3];  // the centres before the last M step
-  for (int step = 0; step < 3; ++step) {
-    if (step > 0) {  // M step: each centre moves to the mean of its points
-      double nx[3] = {0, 0, 0}, ny[3] = {0, 0, 0}, n[3] = {0, 0, 0};
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        int best = 0;
-        for (int k = 1; k < 3; ++k)
-          if (std::hypot(x[i] - cx[k], y[i] - cy[k]) < std::hypot(x[i] - cx[best], y[i] - cy[best])) best = k;
-        nx[best] += x[i], ny[best] += y[i], n[best] += 1;
-      }
-      for (int k = 0; k < 3; ++k) {
-        px[k] = cx[k], py[k] = cy[k];
-        if (n[k] > 0) cx[k] = nx[k] / n[k], cy[k] = ny[k] / n[k];
-      }
-    }
-    std::vector<double> label(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {  // E step: each point joins the nearest centre
-      int best = 0;
-      for (int k = 1; k < 3; ++k)
-        if (std::hypot(x[i] - cx[k], y[i] - cy[k]) < std::hypot(x[i] - cx[best], y[i] - cy[best])) best = k;
-      label[i] = best;
-    }
-    auto& ax = fig.axes(step, 0);
-    ax.no_ticks().scatter(x, y, label, cmap, 0, 2, {pl::Marker::circle, 4, 0, {}, ""});
-    if (step > 0)
-      for (int k = 0; k < 3; ++k) ax.arrow(px[k], py[k], cx[k], cy[k], {0, 0, 0}, 1.5);
-    ax.scatter({cx[0], cx[1], cx[2]}, {cy[0], cy[1], cy[2]}, {0, 1, 2}, cmap, 0, 2,
-               {pl::Marker::diamond, 9, 1.5, {0, 0, 0}, ""});
-  }
-  fig.save_png(path);
-}
-
 // Ten noisy clusters coloured by label with the discrete 10-colour rainbow and its colorbar.
 void labelled_scatter(const std::string& path) {
   ae::Rng rng(0);
@@ -167,7 +121,8 @@ int main(int argc, char** argv) {
     ::mkdir(out.c_str(), 0755);
     chapter::draw_relu_elu(out + "/fig9_7_relu_elu.png");
     t_distribution(out + "/fig9_9_t_distribution.png");
-    kmeans_steps(out + "/gallery_kmeans_steps.png");
+    const auto blobs = ae::make_blobs(100, 3, 2, 1.0, {-10, 10}, 6);
+    chapter::kmeans_by_hand(out + "/gallery_kmeans_steps.png", blobs.X, 3, 6);
     labelled_scatter(out + "/gallery_rainbow_colorbar.png");
     panel_grid(out + "/gallery_panel_grid.png");
     thumbnails(out + "/gallery_thumbnails.png");

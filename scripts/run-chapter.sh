@@ -30,3 +30,6 @@ step "9.6 CNN autoencoder, elu, 20 epochs, and its latent vectors"
 
 step "Figures 9.7 and 9.9, and the chapter's other kinds of chart"
 "$bin/figures_gallery" --out "$out"
+
+step "9.5 and 9.7 k-means by hand, and on the latent vectors"
+"$bin/ch9_3_kmeans" --latent "$out/latent.npy" --data "$data" --out "$out"

@@ -123,3 +123,28 @@ TEST_CASE("Clustering metrics match scikit-learn's values", "[metrics]") {
   CHECK(purity_score({0, 0, 1, 1, 2, 2}, {1, 1, 0, 0, 0, 2}) == Approx(5.0 / 6.0));
   CHECK_THROWS_AS(adjusted_rand_score({0, 1}, {0}), ShapeError);
 }
+
+TEST_CASE("k-means++ seeds land in far-apart groups", "[kmeans]") {
+  // Three tight groups 1000 apart: k-means++ draws each new seed with probability proportional
+  // to the squared distance to the seeds so far, so it (almost surely) takes one seed per group
+  // and a single iteration already separates them. Uniform random seeds would share a group in
+  // most of these runs.
+  MatD X(90, 2);
+  Rng rng(3);
+  for (Index i = 0; i < 90; ++i) {
+    X(i, 0) = 1000.0 * double(i % 3) + rng.uniform(-1, 1);
+    X(i, 1) = rng.uniform(-1, 1);
+  }
+  std::vector<int> truth(90);
+  for (int i = 0; i < 90; ++i) truth[std::size_t(i)] = i % 3;
+  int random_separated = 0;
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    KMeans<double> pp(3);
+    pp.n_init(1).max_iter(1).random_state(seed).fit(X);
+    CHECK(adjusted_rand_score(truth, pp.labels_) == Approx(1.0));
+    KMeans<double> uniform(3);
+    uniform.init(KMeansInit::random).n_init(1).max_iter(1).random_state(seed).fit(X);
+    random_separated += adjusted_rand_score(truth, uniform.labels_) > 0.999;
+  }
+  CHECK(random_separated < 10);  // the check above could fail for a weaker initialisation
+}

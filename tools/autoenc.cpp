@@ -6,8 +6,6 @@
 // Each subcommand prints its timing like Jupyter's %%time and its main result last, on a line
 // of its own. Errors are one line on stderr and a non-zero exit.
 // SPDX-License-Identifier: MIT
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -17,40 +15,13 @@
 
 #include <autoenc/cluster/kmeans.hpp>
 #include <autoenc/cluster/metrics.hpp>
+#include <autoenc/core/timer.hpp>
 #include <autoenc/io/npy.hpp>
 #include <autoenc/version.hpp>
 
 namespace ae = autoenc;
 
 namespace {
-
-/// Wall and CPU time of a block, printed the way Jupyter's %%time does.
-class Timer {
- public:
-  Timer() : wall_(std::chrono::steady_clock::now()), cpu_(cpu_seconds()) {}
-  void print() const {
-    const auto [user, sys] = cpu_seconds();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
-    std::printf("CPU times: user %s, sys: %s, total: %s\nWall time: %s\n", fmt(user - cpu_.first).c_str(),
-                fmt(sys - cpu_.second).c_str(), fmt(user + sys - cpu_.first - cpu_.second).c_str(), fmt(wall).c_str());
-  }
-
- private:
-  static std::pair<double, double> cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return {u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6, u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6};
-  }
-  static std::string fmt(double s) {
-    char buf[32];
-    if (s >= 60) std::snprintf(buf, sizeof buf, "%dmin %.0fs", int(s / 60), s - 60 * int(s / 60));
-    else if (s >= 1) std::snprintf(buf, sizeof buf, "%.2f s", s);
-    else std::snprintf(buf, sizeof buf, "%.0f ms", s * 1e3);
-    return buf;
-  }
-  std::chrono::steady_clock::time_point wall_;
-  std::pair<double, double> cpu_;
-};
 
 /// A 2-d array from a .npy file, as a matrix of T.
 template <class T>
@@ -94,9 +65,9 @@ int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array) {
               args.n_clusters, args.n_init, args.max_iter, args.tol, args.algorithm.c_str(),
               static_cast<unsigned long long>(args.random_state), static_cast<long long>(X.rows()),
               static_cast<long long>(X.cols()), ae::dtype_name(array.dtype));
-  Timer timer;
+  ae::Timer timer;
   km.fit(X);
-  timer.print();
+  std::fputs(timer.report().c_str(), stdout);
   if (!args.labels_out.empty()) ae::save_npy(args.labels_out, km.labels_);
   if (!args.centers_out.empty()) ae::save_npy(args.centers_out, km.cluster_centers_.data(), ae::Shape{km.cluster_centers_.rows(), km.cluster_centers_.cols()});
   std::printf("n_iter: %d\n", km.n_iter_);

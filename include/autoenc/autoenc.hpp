@@ -12,6 +12,7 @@
 #include "core/random.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
+#include "core/timer.hpp"
 
 #include "layers/activation.hpp"
 #include "layers/conv2d.hpp"
@@ -36,3 +37,7 @@
 #include "io/mnist.hpp"
 #include "io/npy.hpp"
 #include "io/png.hpp"
+
+#include "cluster/kmeans.hpp"
+#include "cluster/make_blobs.hpp"
+#include "cluster/metrics.hpp"

@@ -1,0 +1,103 @@
+// The `autoenc` command-line tool, run as a user would.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <autoenc/autoenc.hpp>
+
+using namespace autoenc;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Run run(const std::string& args) {
+  const std::string cmd = std::string(AUTOENC_CLI_PATH) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string last_line(const std::string& s) {
+  auto end = s.find_last_not_of('\n');
+  auto start = s.rfind('\n', end);
+  return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+const std::string dir = "/tmp/autoenc-cli-test";
+
+}  // namespace
+
+TEST_CASE("autoenc kmeans clusters a .npy file and writes its results", "[cli]") {
+  std::system(("mkdir -p " + dir).c_str());
+  const auto blobs = make_blobs(300, 3, 4, 0.5, {-10, 10}, 4);
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X = blobs.X.cast<float>();
+  save_npy(dir + "/x.npy", X.data(), Shape{300, 4});
+  save_npy(dir + "/truth.npy", blobs.labels);
+  const Run r = run("kmeans " + dir + "/x.npy --n-clusters 3 --n-init 4 --random-state 1 --labels-out " + dir +
+                    "/labels.npy --centers-out " + dir + "/centers.npy --true-labels " + dir + "/truth.npy --threads 2");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("CPU times: user") && Catch::Contains("Wall time:") && Catch::Contains("n_iter: "));
+  CHECK_THAT(r.output, Catch::Contains("adjusted_rand_index: 1.0000"));
+  CHECK(last_line(r.output).rfind("inertia: ", 0) == 0);
+
+  KMeans<float> km(3);
+  km.n_init(4).random_state(1).fit(X);
+  const auto labels = read_npy(dir + "/labels.npy");
+  REQUIRE(labels.size() == 300);
+  for (Index i = 0; i < 300; ++i) REQUIRE(labels.at<int>(i) == km.labels_[std::size_t(i)]);
+  CHECK(load_npy<float>(dir + "/centers.npy").shape() == Shape{3, 4});
+  CHECK(std::stod(last_line(r.output).substr(9)) == Approx(km.inertia_).epsilon(1e-5));
+}
+
+TEST_CASE("autoenc kmeans rejects bad input with one clear line and a non-zero exit", "[cli]") {
+  std::system(("mkdir -p " + dir).c_str());
+  Tensor<float> cube({2, 3, 4}, 1.0f);
+  save_npy(dir + "/cube.npy", cube);
+  Tensor<float> small({5, 2}, 1.0f);
+  save_npy(dir + "/small.npy", small);
+  Tensor<double> nan({4, 2}, 1.0);
+  nan[3] = std::nan("");
+  save_npy(dir + "/nan.npy", nan);
+  std::ofstream(dir + "/garbage.npy") << "this is not an array";
+  save_npy(dir + "/float_labels.npy", small);
+
+  struct Case {
+    std::string args, message;
+  };
+  const Case cases[] = {
+      {"kmeans " + dir + "/missing.npy", "does not exist"},
+      {"kmeans " + dir + "/garbage.npy", "not a .npy file"},
+      {"kmeans " + dir + "/cube.npy", "expected a 2-d array"},
+      {"kmeans " + dir + "/small.npy --n-clusters 6", "n_samples = 5 should be >= n_clusters = 6"},
+      {"kmeans " + dir + "/nan.npy --n-clusters 2", "NaN"},
+      {"kmeans " + dir + "/small.npy --n-clusters 2 --true-labels " + dir + "/float_labels.npy", "expected 5 labels"},
+      {"kmeans " + dir + "/small.npy --algorithm full", "algorithm"},
+      {"kmeans " + dir + "/small.npy --n-clusters 0", "n-clusters"},
+  };
+  for (const auto& c : cases) {
+    const Run r = run(c.args);
+    INFO(c.args << "\n" << r.output);
+    CHECK(r.status != 0);
+    CHECK_THAT(r.output, Catch::Contains(c.message));
+    CHECK(r.output.find("terminate") == std::string::npos);
+  }
+  const Run help = run("kmeans --help");
+  CHECK(help.status == 0);
+  for (const char* flag : {"--n-clusters", "--n-init", "--random-state", "--max-iter", "--tol", "--algorithm", "--threads",
+                           "--labels-out", "--centers-out", "--true-labels"})
+    CHECK_THAT(help.output, Catch::Contains(flag));
+}
