@@ -7,7 +7,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cmake -S "$src" -B "$work/lib" -DAUTOENC_BUILD_TESTS=OFF -DAUTOENC_BUILD_EXAMPLES=OFF \
-      -DAUTOENC_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" >/dev/null
+      -DAUTOENC_BUILD_BENCHMARKS=OFF -DAUTOENC_BUILD_TOOLS=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" >/dev/null
 cmake --install "$work/lib" >/dev/null
 test -f "$work/prefix/include/autoenc/autoenc.hpp"
 
