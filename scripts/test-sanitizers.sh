@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (in build-sanitize/).
+# Run by .ci/run after the normal build; any error report fails the run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/install-deps.sh"
+"$root/scripts/fetch-data.sh" >/dev/null
+cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOENC_SANITIZE=ON \
+      -DAUTOENC_BUILD_EXAMPLES=OFF -DAUTOENC_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build "$root/build-sanitize" --parallel "$(nproc)" --target autoenc_tests autoenc_cli autoenc_no_openmp_check
+cd "$root/build-sanitize"
+# OpenMP's runtime keeps its thread pool alive at exit, which LeakSanitizer would report.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --output-on-failure --timeout 1800 -E install_and_find_package
