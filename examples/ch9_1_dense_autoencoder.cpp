@@ -65,20 +65,9 @@ int main(int argc, char** argv) {
     model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
 
     // 4. Four random test images (left) and their reconstructions (right).
-    ae::Rng rng(seed);
-    ae::Tensor<float> pairs({8, 784});
     const auto reconstructed = model.predict(test_x);
-    for (int row = 0; row < 4; ++row) {
-      const auto k = static_cast<ae::Index>(rng.below(static_cast<std::uint64_t>(test_x.dim(0))));
-      std::copy(test_x.data() + k * 784, test_x.data() + (k + 1) * 784, pairs.data() + (2 * row) * 784);
-      std::copy(reconstructed.data() + k * 784, reconstructed.data() + (k + 1) * 784,
-                pairs.data() + (2 * row + 1) * 784);
-    }
-    ae::GridOptions grid;
-    grid.scale = 4;
-    grid.spacing = 8;
     const std::string figure = out_dir + "/ch9_1_reconstructions.png";
-    ae::save_image_grid(figure, pairs, 4, 2, grid);
+    chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
     std::cout << "wrote " << figure << "\n";
 
     // 5. The loss on images the model never saw.

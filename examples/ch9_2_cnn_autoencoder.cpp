@@ -87,19 +87,9 @@ int main(int argc, char** argv) {
     }
 
     // Four random test images (left) and their reconstructions (right).
-    ae::Rng rng(seed);
-    ae::Tensor<float> pairs({8, 28, 28, 1});
     const auto reconstructed = model.predict(test_x);
-    for (int row = 0; row < 4; ++row) {
-      const auto k = static_cast<ae::Index>(rng.below(static_cast<std::uint64_t>(test_x.dim(0))));
-      std::copy(test_x.data() + k * 784, test_x.data() + (k + 1) * 784, pairs.data() + (2 * row) * 784);
-      std::copy(reconstructed.data() + k * 784, reconstructed.data() + (k + 1) * 784, pairs.data() + (2 * row + 1) * 784);
-    }
-    ae::GridOptions grid;
-    grid.scale = 4;
-    grid.spacing = 8;
     const std::string figure = out_dir + "/ch9_2_reconstructions_" + activation + ".png";
-    ae::save_image_grid(figure, pairs, 4, 2, grid);
+    chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
     std::cout << "wrote " << figure << "\n";
 
     // Section 6: the encoder as a model, from the input to layer 3 (Dense(64)).

@@ -84,6 +84,24 @@ inline void kmeans_by_hand(const std::string& path, const Eigen::MatrixXd& X, in
   fig.save_png(path);
 }
 
+/// The chapter's reconstruction figure: four random images (left) beside their
+/// reconstructions (right), a 4 x 2 grid of gray images.
+inline void draw_reconstructions(const std::string& path, const autoenc::Tensor<float>& images,
+                                 const autoenc::Tensor<float>& reconstructed, std::uint64_t seed) {
+  const Eigen::Index pixels = images.size() / images.dim(0);
+  autoenc::Tensor<float> pairs({8, pixels});
+  autoenc::Rng rng(seed);
+  for (int row = 0; row < 4; ++row) {
+    const auto k = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(images.dim(0))));
+    std::copy(images.data() + k * pixels, images.data() + (k + 1) * pixels, pairs.data() + (2 * row) * pixels);
+    std::copy(reconstructed.data() + k * pixels, reconstructed.data() + (k + 1) * pixels, pairs.data() + (2 * row + 1) * pixels);
+  }
+  autoenc::GridOptions grid;
+  grid.scale = 4;
+  grid.spacing = 8;
+  autoenc::save_image_grid(path, pairs, 4, 2, grid);
+}
+
 /// Rows of training images, one row per cluster (the chapter's 10 x 10 grid of figure 9.14).
 inline void draw_cluster_grid(const std::string& path, const autoenc::Tensor<float>& images, const std::vector<int>& labels,
                               int clusters, int per_row) {

@@ -12,13 +12,11 @@ the same layer.) Prints seconds per epoch and milliseconds per step.
 import argparse
 import os
 import sys
-import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dense_autoencoder_torch import load_idx_images  # noqa: E402
+from dense_autoencoder_torch import load_idx_images, train_and_time  # noqa: E402
 
 
 def model(act):
@@ -50,28 +48,11 @@ def main():
     if args.channels_last:
         net = net.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7, foreach=True)
-    loss_fn = torch.nn.MSELoss()
-    batch = 256
-    steps = (x.shape[0] + batch - 1) // batch
-    times = []
-    for epoch in range(args.epochs):
-        start = time.perf_counter()
-        order = torch.randperm(x.shape[0])
-        total = 0.0
-        for s in range(steps):
-            xb = x[order[s * batch:(s + 1) * batch]]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(xb), xb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * xb.shape[0]
-        times.append(time.perf_counter() - start)
-        print(f"epoch {epoch + 1}: {times[-1]:.3f} s, loss {total / x.shape[0]:.4f}", file=sys.stderr)
+    times = train_and_time(net, x, args.epochs)
     best = min(times)
     print(f"torch {torch.__version__} threads={args.threads} activation={args.activation}")
     print(f"torch_seconds_per_epoch: {best:.3f}")
-    print(f"torch_ms_per_step: {best / steps * 1e3:.3f}")
+    print(f"torch_ms_per_step: {best / ((x.shape[0] + 255) // 256) * 1e3:.3f}")
 
 
 if __name__ == "__main__":

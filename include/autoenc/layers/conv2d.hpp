@@ -10,7 +10,9 @@
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
+#include "conv_settings.hpp"
 #include "im2col.hpp"
+#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -27,52 +29,39 @@ class Conv2D : public Layer<T> {
  public:
   Conv2D(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
          Activation activation = Activation::linear)
-      : filters_(filters), kernel_(kernel_size), strides_(strides), padding_(padding), activation_(activation) {
-    if (filters <= 0) throw ConfigError("Conv2D: filters must be > 0, got " + std::to_string(filters));
-    if (kernel_size.height <= 0 || kernel_size.width <= 0)
-      throw ConfigError("Conv2D: kernel_size must be > 0, got " + kernel_size.to_string());
-    if (strides.height <= 0 || strides.width <= 0)
-      throw ConfigError("Conv2D: strides must be > 0, got " + strides.to_string());
-  }
+      : s_("Conv2D", filters, kernel_size, strides, padding, activation) {}
   Conv2D(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding, const std::string& activation)
       : Conv2D(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
 
   std::string kind() const override { return "Conv2D"; }
-  std::string config_string() const override {
-    return "filters=" + std::to_string(filters_) + ", kernel_size=" + kernel_.to_string() +
-           ", strides=" + strides_.to_string() + ", padding=" + padding_name(padding_) +
-           ", activation=" + activation_name(activation_);
-  }
+  std::string config_string() const override { return s_.to_string(); }
 
   Shape build(const Shape& in) override {
-    if (in.rank() != 3)
-      throw ShapeError("Conv2D expects (height, width, channels) per sample, got " + in.to_string() +
-                       (in.rank() == 1 ? "; hint: add Reshape({height, width, channels}) before it" : ""));
+    ConvSettings::check_image_input(kind(), in);
     channels_ = in[2];
-    geometry_ = conv_geometry(in[0], in[1], kernel_, strides_, padding_);
-    return Shape{geometry_.out_h, geometry_.out_w, filters_};
+    geometry_ = conv_geometry(in[0], in[1], s_.kernel, s_.strides, s_.padding);
+    return Shape{geometry_.out_h, geometry_.out_w, s_.filters};
   }
 
-  Index param_count() const override { return patch() * filters_ + filters_; }
+  Index param_count() const override { return patch() * s_.filters + s_.filters; }
 
   void bind(T* params, T* grads) override {
     kernel_data_ = params;
-    bias_ = params + patch() * filters_;
+    bias_ = params + patch() * s_.filters;
     kernel_grad_ = grads;
-    bias_grad_ = grads + patch() * filters_;
+    bias_grad_ = grads + patch() * s_.filters;
   }
 
   /// Glorot-uniform with Keras's fans: fan_in = kh kw in_channels, fan_out = kh kw filters.
   void init(Rng& rng) override {
-    const double fan_in = double(patch()), fan_out = double(kernel_.height * kernel_.width * filters_);
-    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
-    for (Index i = 0; i < patch() * filters_; ++i) kernel_data_[i] = T(rng.uniform(-limit, limit));
-    std::fill(bias_, bias_ + filters_, T(0));
+    const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * s_.filters);
+    detail::glorot_uniform(kernel_data_, patch() * s_.filters, fan_in, fan_out, rng);
+    std::fill(bias_, bias_ + s_.filters, T(0));
   }
 
   /// The kernel as a (kh * kw * in_channels, filters) matrix (row (p, q, c)), and the bias.
-  MatrixMap<T> kernel() { return {kernel_data_, patch(), filters_}; }
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, filters_}; }
+  MatrixMap<T> kernel() { return {kernel_data_, patch(), s_.filters}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, s_.filters}; }
   const ConvGeometry& geometry() const { return geometry_; }
 
   // cols = im2col(x);  y = f(cols W + b)
@@ -80,18 +69,18 @@ class Conv2D : public Layer<T> {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
     cols_.resize(Shape{pixels, patch()});
     detail::im2col(x.data, batch, channels_, geometry_, cols_.data());
-    MatrixMap<T> Y(y.data, pixels, filters_);
+    MatrixMap<T> Y(y.data, pixels, s_.filters);
     detail::gemm(Y, static_cast<const Tensor<T>&>(cols_).matrix(), weights());
-    detail::add_bias_and_activate(y.data, pixels, filters_, bias_, activation_);
+    detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_, s_.activation);
   }
 
   // dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
-    dz_.resize(Shape{pixels, filters_});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, filters_, activation_, bias_grad_);
+    dz_.resize(Shape{pixels, s_.filters});
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters, s_.activation, bias_grad_);
     const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
-    MatrixMap<T> dW(kernel_grad_, patch(), filters_);
+    MatrixMap<T> dW(kernel_grad_, patch(), s_.filters);
     detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(), dZ);
     if (dx) {
       dcols_.resize(Shape{pixels, patch()});
@@ -103,12 +92,9 @@ class Conv2D : public Layer<T> {
 
  private:
   Index patch() const { return geometry_.patch_size(channels_); }
-  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), filters_}; }
+  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), s_.filters}; }
 
-  Index filters_;
-  Size2 kernel_, strides_;
-  Padding padding_;
-  Activation activation_;
+  ConvSettings s_;
   Index channels_ = 0;
   ConvGeometry geometry_;
   T* kernel_data_ = nullptr;

@@ -11,7 +11,9 @@
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
+#include "conv_settings.hpp"
 #include "im2col.hpp"
+#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -30,34 +32,22 @@ class Conv2DTranspose : public Layer<T> {
  public:
   Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
                   Activation activation = Activation::linear)
-      : filters_(filters), kernel_(kernel_size), strides_(strides), padding_(padding), activation_(activation) {
-    if (filters <= 0) throw ConfigError("Conv2DTranspose: filters must be > 0, got " + std::to_string(filters));
-    if (kernel_size.height <= 0 || kernel_size.width <= 0)
-      throw ConfigError("Conv2DTranspose: kernel_size must be > 0, got " + kernel_size.to_string());
-    if (strides.height <= 0 || strides.width <= 0)
-      throw ConfigError("Conv2DTranspose: strides must be > 0, got " + strides.to_string());
-  }
+      : s_("Conv2DTranspose", filters, kernel_size, strides, padding, activation) {}
   Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding,
                   const std::string& activation)
       : Conv2DTranspose(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
 
   std::string kind() const override { return "Conv2DTranspose"; }
-  std::string config_string() const override {
-    return "filters=" + std::to_string(filters_) + ", kernel_size=" + kernel_.to_string() +
-           ", strides=" + strides_.to_string() + ", padding=" + padding_name(padding_) +
-           ", activation=" + activation_name(activation_);
-  }
+  std::string config_string() const override { return s_.to_string(); }
 
   Shape build(const Shape& in) override {
-    if (in.rank() != 3)
-      throw ShapeError("Conv2DTranspose expects (height, width, channels) per sample, got " + in.to_string() +
-                       (in.rank() == 1 ? "; hint: add Reshape({height, width, channels}) before it" : ""));
+    ConvSettings::check_image_input(kind(), in);
     channels_ = in[2];
-    geometry_ = conv_transpose_geometry(in[0], in[1], kernel_, strides_, padding_);
-    return Shape{geometry_.in_h, geometry_.in_w, filters_};
+    geometry_ = conv_transpose_geometry(in[0], in[1], s_.kernel, s_.strides, s_.padding);
+    return Shape{geometry_.in_h, geometry_.in_w, s_.filters};
   }
 
-  Index param_count() const override { return patch() * channels_ + filters_; }
+  Index param_count() const override { return patch() * channels_ + s_.filters; }
 
   void bind(T* params, T* grads) override {
     kernel_data_ = params;
@@ -69,15 +59,14 @@ class Conv2DTranspose : public Layer<T> {
   /// Glorot-uniform with Keras's fans for this kernel shape (kh, kw, filters, in_channels):
   /// fan_in = kh kw filters, fan_out = kh kw in_channels.
   void init(Rng& rng) override {
-    const double fan_in = double(patch()), fan_out = double(kernel_.height * kernel_.width * channels_);
-    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
-    for (Index i = 0; i < patch() * channels_; ++i) kernel_data_[i] = T(rng.uniform(-limit, limit));
-    std::fill(bias_, bias_ + filters_, T(0));
+    const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * channels_);
+    detail::glorot_uniform(kernel_data_, patch() * channels_, fan_in, fan_out, rng);
+    std::fill(bias_, bias_ + s_.filters, T(0));
   }
 
   /// The kernel as a (kh * kw * filters, in_channels) matrix, and the bias.
   MatrixMap<T> kernel() { return {kernel_data_, patch(), channels_}; }
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, filters_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, s_.filters}; }
   const ConvGeometry& geometry() const { return geometry_; }
 
   void forward(TensorView<const T> x, TensorView<T> y) override {
@@ -86,17 +75,17 @@ class Conv2DTranspose : public Layer<T> {
     auto cols = cols_.matrix();
     const ConstMatrixMap<T> X(x.data, in_pixels, channels_);  // one row per input pixel
     detail::gemm(cols, X, weights().transpose());
-    detail::col2im(cols_.data(), batch, filters_, geometry_, y.data);
-    detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, filters_, bias_, activation_);
+    detail::col2im(cols_.data(), batch, s_.filters, geometry_, y.data);
+    detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, s_.filters, bias_, s_.activation);
   }
 
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
     const Index out_pixels = batch * geometry_.in_h * geometry_.in_w;
-    dz_.resize(Shape{out_pixels, filters_});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), out_pixels, filters_, activation_, bias_grad_);
+    dz_.resize(Shape{out_pixels, s_.filters});
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), out_pixels, s_.filters, s_.activation, bias_grad_);
     cols_.resize(Shape{in_pixels, patch()});  // reused for dcols = im2col(dz)
-    detail::im2col(dz_.data(), batch, filters_, geometry_, cols_.data());
+    detail::im2col(dz_.data(), batch, s_.filters, geometry_, cols_.data());
     const auto dcols = static_cast<const Tensor<T>&>(cols_).matrix();
     const ConstMatrixMap<T> X(x.data, in_pixels, channels_);
     MatrixMap<T> dK(kernel_grad_, patch(), channels_);
@@ -109,13 +98,10 @@ class Conv2DTranspose : public Layer<T> {
 
  private:
   // Rows of the kernel matrix: one per (p, q, output channel).
-  Index patch() const { return geometry_.patch_size(filters_); }
+  Index patch() const { return geometry_.patch_size(s_.filters); }
   ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), channels_}; }
 
-  Index filters_;
-  Size2 kernel_, strides_;
-  Padding padding_;
-  Activation activation_;
+  ConvSettings s_;
   Index channels_ = 0;
   ConvGeometry geometry_;  // of the convolution C whose adjoint this layer is
   T* kernel_data_ = nullptr;

@@ -10,6 +10,7 @@
 #include "../core/parallel.hpp"
 #include "activation.hpp"
 #include "bias_activation.hpp"
+#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -58,8 +59,7 @@ class Dense : public Layer<T> {
 
   /// Glorot-uniform kernel, W ~ U(-l, l) with l = sqrt(6 / (fan_in + fan_out)); zero bias.
   void init(Rng& rng) override {
-    const double limit = std::sqrt(6.0 / static_cast<double>(inputs_ + units_));
-    for (Index i = 0; i < inputs_ * units_; ++i) kernel_[i] = T(rng.uniform(-limit, limit));
+    detail::glorot_uniform(kernel_, inputs_ * units_, double(inputs_), double(units_), rng);
     for (Index j = 0; j < units_; ++j) bias_[j] = T(0);
   }
 

@@ -16,6 +16,7 @@
 #include "../core/random.hpp"
 #include "../core/tensor.hpp"
 #include "../layers/layer.hpp"
+#include "../model/sequential.hpp"
 
 namespace autoenc {
 namespace testing {
@@ -92,6 +93,39 @@ GradientCheckResult check_layer_gradients(Layer<T>& layer, const Shape& input_sh
   }
   res.input_grad_norm = std::sqrt(res.input_grad_norm);
   res.param_grad_norm = std::sqrt(res.param_grad_norm);
+  return res;
+}
+
+struct ModelGradientCheck {
+  double worst_error = 0;    ///< as in GradientCheckResult: <= 1 passes
+  double gradient_norm = 0;  ///< |dL/dparams|, to catch checks of all-zero gradients
+  bool passed() const { return worst_error <= 1.0; }
+};
+
+/// Checks a compiled model's parameter gradients, as one train_step computes them, against
+/// central differences of evaluate() (the model's loss) for every parameter. The parameters
+/// are restored afterwards, whatever the optimizer did.
+template <class T>
+ModelGradientCheck check_model_gradients(Sequential<T>& model, const Tensor<T>& x, const Tensor<T>& y,
+                                         const GradientCheckOptions& opt = {}) {
+  using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  auto params = model.parameters();
+  const Vector before = params;
+  model.train_step(x.view(), y.view());
+  const Vector analytic = model.gradients();
+  params = before;
+  ModelGradientCheck res;
+  res.gradient_norm = static_cast<double>(analytic.norm());
+  for (Index i = 0; i < params.size(); ++i) {
+    const T saved = params[i];
+    params[i] = T(static_cast<double>(saved) + opt.h);
+    const double plus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
+    params[i] = T(static_cast<double>(saved) - opt.h);
+    const double minus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
+    params[i] = saved;
+    const double numeric = (plus - minus) / (2 * opt.h), a = static_cast<double>(analytic[i]);
+    res.worst_error = std::max(res.worst_error, std::abs(numeric - a) / (opt.atol + opt.rtol * std::max(std::abs(a), std::abs(numeric))));
+  }
   return res;
 }
 
