@@ -10,10 +10,11 @@
 // centres at the end; n_init runs share one random generator and the run with the lowest
 // inertia (sum of squared distances to the nearest centre) is kept.
 //
-// Speed and determinism: the E step takes blocks of 256 samples, computes
-// |x|^2 - 2 x.c + |c|^2 with one GEMM per block, and runs the blocks in parallel; the M step's
-// sums are accumulated per fixed group of blocks and added in group order, so the result is
-// bit-identical with 1 thread or many.
+// Speed and determinism: the E step ranks the centres of each sample by |c|^2 - 2 x.c (|x|^2 is
+// the same for every centre), computing the dot products for blocks of 256 samples at once
+// (a register-blocked kernel for up to 16 centres, GEMM beyond), and adds each sample into its
+// cluster's sum in the same pass. Blocks run in parallel; the sums are kept per fixed group of
+// blocks and added in group order, so the result is bit-identical with 1 thread or many.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -113,7 +114,6 @@ class KMeans {
     // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
     const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
     Matrix Xc = X.rowwise() - mean;
-    const Eigen::Matrix<T, Eigen::Dynamic, 1> x_sq = Xc.rowwise().squaredNorm();
     // tol_eff = tol * mean over features of the population variance.
     const double tol_eff = tol_ * static_cast<double>(Xc.array().square().colwise().mean().mean());
 
@@ -121,12 +121,12 @@ class KMeans {
     const int runs = init_ == KMeansInit::given ? 1 : n_init_;
     double best = std::numeric_limits<double>::infinity();
     for (int run = 0; run < runs; ++run) {
-      Matrix centers = initial_centers(Xc, x_sq, rng, mean);
+      Matrix centers = initial_centers(Xc, rng, mean);
       std::vector<int> labels;
       int iterations = 0;
       const double inertia = algorithm_ == KMeansAlgorithm::elkan && n_clusters_ > 1
                                  ? run_elkan(Xc, centers, labels, tol_eff, iterations)
-                                 : run_lloyd(Xc, x_sq, centers, labels, tol_eff, iterations);
+                                 : run_lloyd(Xc, centers, labels, tol_eff, iterations);
       if (inertia < best) {
         best = inertia;
         labels_ = std::move(labels);
@@ -145,7 +145,7 @@ class KMeans {
     require_fitted();
     validate(X, cluster_centers_.cols());
     std::vector<int> labels(static_cast<std::size_t>(X.rows()));
-    assign(X, X.rowwise().squaredNorm(), cluster_centers_, labels);
+    assign(X, cluster_centers_, labels);
     return labels;
   }
   std::vector<int> predict(const Matrix& X) const { return predict(ConstMap(X.data(), X.rows(), X.cols())); }
@@ -178,7 +178,7 @@ class KMeans {
     if (cluster_centers_.rows() == 0) throw ConfigError("KMeans: call fit() first");
   }
 
-  Matrix initial_centers(const Matrix& Xc, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x_sq, Rng& rng,
+  Matrix initial_centers(const Matrix& Xc, Rng& rng,
                          const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const {
     const Index n = Xc.rows(), k = n_clusters_;
     Matrix centers(k, Xc.cols());
@@ -232,7 +232,6 @@ class KMeans {
       centers.row(c) = Xc.row(best_candidate);
       closest = best_dist;
     }
-    (void)x_sq;
     return centers;
   }
 
@@ -252,8 +251,8 @@ class KMeans {
   /// E step over all samples: each sample's nearest centre (ties to the lowest index); with
   /// `sums`, also adds each sample to its cluster's sum in the same pass (the M step's input),
   /// so the data are read once per iteration.
-  template <class XType, class SqType>
-  void assign(const XType& X, const SqType& x_sq, const Matrix& centers, std::vector<int>& labels,
+  template <class XType>
+  void assign(const XType& X, const Matrix& centers, std::vector<int>& labels,
               Sums* sums = nullptr) const {
     const Index n = X.rows(), d = X.cols(), k = centers.rows();
     const Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq = centers.rowwise().squaredNorm().transpose();
@@ -266,7 +265,7 @@ class KMeans {
       thread_local Matrix D;
       for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
         const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
-        // |x - c|^2 = |x|^2 - 2 x.c + |c|^2: the cross terms of the block as one product.
+        // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, and only the last two terms differ between centres.
         D.resize(rows, kp);
         if (kp <= 16) {
           // Few centres: a register-blocked kernel, 4 samples x all centres at a time.
@@ -296,7 +295,6 @@ class KMeans {
         }
       }
     });
-    (void)x_sq;
   }
 
   /// out(s, j) = x_{row+s} . c_j for s < 4 and j < 8 NB: the E step's cross terms for four
@@ -381,7 +379,7 @@ class KMeans {
     return s;
   }
 
-  double run_lloyd(const Matrix& Xc, const Eigen::Matrix<T, Eigen::Dynamic, 1>& x_sq, Matrix& centers,
+  double run_lloyd(const Matrix& Xc, Matrix& centers,
                    std::vector<int>& labels, double tol_eff, int& iterations) const {
     const Index n = Xc.rows();
     labels.assign(std::size_t(n), -1);
@@ -391,7 +389,7 @@ class KMeans {
     int i = 0;
     for (; i < max_iter_; ++i) {
       sums.reset(groups_for(n), centers.rows(), Xc.cols());
-      assign(Xc, x_sq, centers, labels, &sums);
+      assign(Xc, centers, labels, &sums);
       const double shift = update_centers(Xc, labels, sums, centers);
       if (labels == previous) {
         strict = true;
@@ -401,7 +399,7 @@ class KMeans {
       previous = labels;
     }
     iterations = std::min(i + 1, max_iter_);
-    if (!strict) assign(Xc, x_sq, centers, labels);  // labels that match the final centres
+    if (!strict) assign(Xc, centers, labels);  // labels that match the final centres
     return inertia(Xc, centers, labels);
   }
 
@@ -494,7 +492,7 @@ class KMeans {
       previous = labels;
     }
     iterations = std::min(it + 1, max_iter_);
-    if (!strict) assign(Xc, Xc.rowwise().squaredNorm(), centers, labels);  // labels matching the final centres
+    if (!strict) assign(Xc, centers, labels);  // labels matching the final centres
     return inertia(Xc, centers, labels);
   }
 
