@@ -2,6 +2,7 @@
 // files.
 //
 //   autoenc kmeans latent.npy --n-clusters 10 --n-init 10 --random-state 42 --labels-out labels.npy
+//   autoenc tsne latent.npy --rows 5000 --perplexity 15 --learning-rate 100 --random-state 0 --out map.npy
 //
 // Each subcommand prints its timing like Jupyter's %%time and its main result last, on a line
 // of its own. Errors are one line on stderr and a non-zero exit.
@@ -17,25 +18,32 @@
 #include <autoenc/cluster/metrics.hpp>
 #include <autoenc/core/timer.hpp>
 #include <autoenc/io/npy.hpp>
+#include <autoenc/manifold/trustworthiness.hpp>
+#include <autoenc/manifold/tsne.hpp>
 #include <autoenc/version.hpp>
 
 namespace ae = autoenc;
 
 namespace {
 
-/// A 2-d array from a .npy file, as a matrix of T.
+/// A 2-d array from a .npy file, as a matrix of T; only the first `rows` rows when rows > 0.
 template <class T>
-Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> load_matrix(const ae::NpyArray& a, const std::string& path) {
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> load_matrix(const ae::NpyArray& a, const std::string& path,
+                                                                          ae::Index rows = 0) {
   if (a.shape.rank() != 2)
     throw ae::ShapeError("'" + path + "': expected a 2-d array (samples x features), got shape " + a.shape.to_string());
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(a.shape[0], a.shape[1]);
+  if (rows > a.shape[0])
+    throw ae::ConfigError("--rows " + std::to_string(rows) + ": '" + path + "' has only " + std::to_string(a.shape[0]) +
+                          " rows");
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(rows > 0 ? rows : a.shape[0], a.shape[1]);
   for (ae::Index i = 0; i < m.size(); ++i) m.data()[i] = a.at<T>(i);
   return m;
 }
 
-std::vector<int> load_labels(const std::string& path, ae::Index n) {
+/// Integer labels from a 1-d .npy file; its first n when it is longer (to go with --rows).
+std::vector<int> load_labels(const std::string& path, ae::Index n, bool allow_longer = false) {
   const ae::NpyArray a = ae::read_npy(path);
-  if (a.shape.rank() != 1 || a.shape[0] != n)
+  if (a.shape.rank() != 1 || a.shape[0] < n || (!allow_longer && a.shape[0] != n))
     throw ae::ShapeError("'" + path + "': expected " + std::to_string(n) + " labels (a 1-d array), got shape " +
                          a.shape.to_string());
   if (a.dtype == ae::DType::float32 || a.dtype == ae::DType::float64)
@@ -79,10 +87,62 @@ int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array) {
   return 0;
 }
 
+struct TsneArgs {
+  std::string input, out, true_labels, method = "barnes_hut", init = "pca";
+  double perplexity = 30, early_exaggeration = 12, angle = 0.5, min_grad_norm = 1e-7;
+  std::string learning_rate = "auto";
+  int n_components = 2, n_iter = 1000, n_iter_without_progress = 300, threads = 0, verbose = 0, trust_k = 5;
+  ae::Index rows = 0;
+  std::uint64_t random_state = 0;
+};
+
+int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
+  // t-SNE computes in double whatever the input type; the input is not copied twice.
+  const auto X = load_matrix<double>(array, args.input, args.rows);
+  std::vector<int> truth;
+  if (!args.true_labels.empty()) truth = load_labels(args.true_labels, X.rows(), args.rows > 0);
+  ae::TSNE tsne;
+  tsne.n_components(args.n_components).perplexity(args.perplexity).early_exaggeration(args.early_exaggeration);
+  if (args.learning_rate == "auto") tsne.learning_rate_auto();
+  else {
+    std::size_t used = 0;
+    double lr = 0;
+    try {
+      lr = std::stod(args.learning_rate, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != args.learning_rate.size())
+      throw ae::ConfigError("--learning-rate: expected a number or 'auto', got '" + args.learning_rate + "'");
+    tsne.learning_rate(lr);
+  }
+  tsne.n_iter(args.n_iter).n_iter_without_progress(args.n_iter_without_progress).min_grad_norm(args.min_grad_norm);
+  tsne.method(ae::tsne_method_from_name(args.method)).init(ae::tsne_init_from_name(args.init)).angle(args.angle);
+  tsne.random_state(args.random_state).verbose(args.verbose);
+  std::printf("TSNE(n_components=%d, perplexity=%g, early_exaggeration=%g, learning_rate=%g, n_iter=%d, init=%s, "
+              "method=%s, angle=%g, random_state=%llu) on %lld x %lld %s\n",
+              args.n_components, args.perplexity, args.early_exaggeration, tsne.learning_rate_for(X.rows()),
+              args.n_iter, args.init.c_str(), args.method.c_str(), args.angle,
+              static_cast<unsigned long long>(args.random_state), static_cast<long long>(X.rows()),
+              static_cast<long long>(X.cols()), ae::dtype_name(array.dtype));
+  std::fflush(stdout);
+  ae::Timer timer;
+  const ae::EmbeddingMatrix& Y = tsne.fit_transform(X);
+  std::fputs(timer.report().c_str(), stdout);
+  if (!args.out.empty()) {
+    // float32, like scikit-learn's embedding_.
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Yf = Y.cast<float>();
+    ae::save_npy(args.out, Yf.data(), ae::Shape{Yf.rows(), Yf.cols()});
+  }
+  std::printf("n_iter: %d\n", tsne.n_iter_);
+  if (!truth.empty()) std::printf("trustworthiness: %.4f (n_neighbors=%d)\n", ae::trustworthiness(X, Y, args.trust_k), args.trust_k);
+  std::printf("kl_divergence: %.6f\n", tsne.kl_divergence_);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"autoenc " AUTOENC_VERSION_STRING ": k-means (and more) on .npy arrays"};
+  CLI::App app{"autoenc " AUTOENC_VERSION_STRING ": k-means and t-SNE on .npy arrays"};
   app.require_subcommand(1);
   KMeansArgs k;
   auto* kmeans = app.add_subcommand("kmeans", "k-means clustering with scikit-learn's semantics");
@@ -100,10 +160,33 @@ int main(int argc, char** argv) {
   kmeans->add_option("--centers-out", k.centers_out, "write the centres to this .npy file");
   kmeans->add_option("--true-labels", k.true_labels, "known classes (.npy of integers): also print ARI and NMI")
       ->check(CLI::ExistingFile);
+
+  TsneArgs t;
+  auto* tsne = app.add_subcommand("tsne", "t-SNE embedding with scikit-learn's semantics (exact or Barnes-Hut)");
+  tsne->add_option("input", t.input, "a 2-d .npy array, one sample per row")->required()->check(CLI::ExistingFile);
+  tsne->add_option("--n-components", t.n_components, "embedding dimension (2 or 3 for barnes_hut)")->capture_default_str()->check(CLI::PositiveNumber);
+  tsne->add_option("--perplexity", t.perplexity, "effective number of neighbours")->capture_default_str()->check(CLI::PositiveNumber);
+  tsne->add_option("--early-exaggeration", t.early_exaggeration, "P multiplier for the first 250 iterations")->capture_default_str();
+  tsne->add_option("--learning-rate", t.learning_rate, "a number, or auto = max(n / early_exaggeration / 4, 50)")->capture_default_str();
+  tsne->add_option("--n-iter", t.n_iter, "iterations in total (at least 250)")->capture_default_str();
+  tsne->add_option("--n-iter-without-progress", t.n_iter_without_progress, "stop after this many iterations without progress")->capture_default_str();
+  tsne->add_option("--min-grad-norm", t.min_grad_norm, "stop when the gradient norm falls below this")->capture_default_str();
+  tsne->add_option("--method", t.method, "barnes_hut or exact")->check(CLI::IsMember({"barnes_hut", "exact"}))->capture_default_str();
+  tsne->add_option("--angle", t.angle, "Barnes-Hut accuracy: 0 exact, larger faster")->capture_default_str();
+  tsne->add_option("--init", t.init, "pca or random")->check(CLI::IsMember({"pca", "random"}))->capture_default_str();
+  tsne->add_option("--random-state", t.random_state, "seed")->capture_default_str();
+  tsne->add_option("--rows", t.rows, "use only the first N rows (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  tsne->add_option("--threads", t.threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  tsne->add_option("--verbose", t.verbose, "0 silent, 1 steps, 2 every 50 iterations")->capture_default_str();
+  tsne->add_option("--out", t.out, "write the embedding (float32) to this .npy file");
+  tsne->add_option("--true-labels", t.true_labels, "a .npy of class labels: also print trustworthiness")->check(CLI::ExistingFile);
+  tsne->add_option("--trustworthiness-k", t.trust_k, "neighbours for trustworthiness")->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   try {
     if (k.threads > 0) ae::set_num_threads(k.threads);
+    if (t.threads > 0) ae::set_num_threads(t.threads);
+    if (*tsne) return run_tsne(t, ae::read_npy(t.input));
     if (*kmeans) {
       const ae::NpyArray array = ae::read_npy(k.input);
       return array.dtype == ae::DType::float64 ? run_kmeans<double>(k, array) : run_kmeans<float>(k, array);

@@ -1,0 +1,173 @@
+// t-SNE's objective and its gradient, exactly (all pairs) and by Barnes-Hut.
+//
+// With joint input probabilities p_ij and an embedding y, the output similarities use a
+// Student-t kernel with alpha degrees of freedom (alpha = max(n_components - 1, 1)):
+//
+//   u_ij = 1 / (1 + |y_i - y_j|^2 / alpha),   w_ij = u_ij^((alpha + 1) / 2),
+//   Z = sum_{k != l} w_kl,                    q_ij = w_ij / Z
+//
+//   KL(P || Q) = sum_{i != j} p_ij ln(p_ij / q_ij)
+//
+//   dKL/dy_i = (2 (alpha + 1) / alpha) sum_j (p_ij - q_ij) u_ij (y_i - y_j)
+//            = c (attraction_i - repulsion_i / Z),
+//   attraction_i = sum_j p_ij u_ij (y_i - y_j),  repulsion_i = sum_j w_ij u_ij (y_i - y_j).
+//
+// For alpha = 1 (2-D) u = w and c = 4, the familiar form. scikit-learn writes w_ij where u_ij
+// stands above, which is the same for alpha = 1 but not the gradient of KL for alpha != 1
+// (3-D embeddings); autoenc uses the true gradient, which the finite-difference test checks.
+//
+// The attraction needs only the pairs with p_ij > 0 (sparse for Barnes-Hut); the repulsion and Z
+// involve all pairs: summed exactly here, or through SpacePartitionTree.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "../core/error.hpp"
+#include "../core/parallel.hpp"
+#include "affinities.hpp"
+#include "space_partition_tree.hpp"
+
+namespace autoenc {
+
+using EmbeddingMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Student-t degrees of freedom for an embedding dimension, as in van der Maaten (2009).
+inline double tsne_degrees_of_freedom(Index n_components) { return std::max<double>(double(n_components) - 1, 1); }
+
+namespace detail {
+/// u = 1 / (1 + d2 / alpha) and w = u^((alpha + 1) / 2), with the common cases done without pow.
+inline void student_t(double d2, double alpha, double& u, double& w) {
+  u = 1.0 / (1.0 + d2 / alpha);
+  if (alpha == 1) w = u;
+  else if (alpha == 2) w = u * std::sqrt(u);
+  else w = std::pow(u, (alpha + 1) / 2);
+}
+}  // namespace detail
+
+/// Exact t-SNE: writes dKL/dy into grad (same shape as Y) and returns KL(P || Q).
+/// P is the dense symmetric matrix of joint probabilities (rows sum to the total 1).
+inline double tsne_exact_gradient(const Eigen::Ref<const EmbeddingMatrix>& P, const Eigen::Ref<const EmbeddingMatrix>& Y,
+                                  double alpha, Eigen::Ref<EmbeddingMatrix> grad) {
+  const Index n = Y.rows(), dim = Y.cols();
+  std::vector<double> z_row(static_cast<std::size_t>(n)), attract(static_cast<std::size_t>(n * dim)),
+      repel(static_cast<std::size_t>(n * dim));
+  // Pass 1: per row, sum_j w_ij, attraction and repulsion (Z is not known yet).
+  parallel_for_range(n, 32, [&](Index i0, Index i1) {
+    for (Index i = i0; i < i1; ++i) {
+      double zs = 0;
+      double* a = attract.data() + i * dim;
+      double* r = repel.data() + i * dim;
+      for (Index d = 0; d < dim; ++d) a[d] = r[d] = 0;
+      for (Index j = 0; j < n; ++j) {
+        if (j == i) continue;
+        double d2 = 0;
+        for (Index d = 0; d < dim; ++d) d2 += (Y(i, d) - Y(j, d)) * (Y(i, d) - Y(j, d));
+        double u, w;
+        detail::student_t(d2, alpha, u, w);
+        zs += w;
+        for (Index d = 0; d < dim; ++d) {
+          const double diff = Y(i, d) - Y(j, d);
+          a[d] += P(i, j) * u * diff;
+          r[d] += w * u * diff;
+        }
+      }
+      z_row[std::size_t(i)] = zs;
+    }
+  });
+  double Z = 0;
+  for (double zr : z_row) Z += zr;
+  Z = std::max(Z, std::numeric_limits<double>::epsilon());
+  const double c = 2 * (alpha + 1) / alpha;
+  for (Index i = 0; i < n; ++i)
+    for (Index d = 0; d < dim; ++d)
+      grad(i, d) = c * (attract[std::size_t(i * dim + d)] - repel[std::size_t(i * dim + d)] / Z);
+
+  // KL(P || Q), with q floored like scikit-learn to keep ln finite.
+  const double eps = std::numeric_limits<double>::epsilon();
+  std::vector<double> kl_row(static_cast<std::size_t>(n));
+  parallel_for_range(n, 32, [&](Index i0, Index i1) {
+    for (Index i = i0; i < i1; ++i) {
+      double kl = 0;
+      for (Index j = 0; j < n; ++j) {
+        if (j == i || P(i, j) <= 0) continue;
+        double d2 = 0;
+        for (Index d = 0; d < dim; ++d) d2 += (Y(i, d) - Y(j, d)) * (Y(i, d) - Y(j, d));
+        double u, w;
+        detail::student_t(d2, alpha, u, w);
+        kl += P(i, j) * std::log(std::max(P(i, j), eps) / std::max(w / Z, eps));
+      }
+      kl_row[std::size_t(i)] = kl;
+    }
+  });
+  double kl = 0;
+  for (double k : kl_row) kl += k;
+  return kl;
+}
+
+/// KL(P || Q) alone, for the exact method (used by the gradient test).
+inline double tsne_exact_kl_divergence(const Eigen::Ref<const EmbeddingMatrix>& P,
+                                       const Eigen::Ref<const EmbeddingMatrix>& Y, double alpha) {
+  EmbeddingMatrix unused(Y.rows(), Y.cols());
+  return tsne_exact_gradient(P, Y, alpha, unused);
+}
+
+/// Barnes-Hut t-SNE in 2-D or 3-D: writes the approximate dKL/dy into grad and, when
+/// `compute_error`, returns KL(P || Q) over the stored pairs with Z from the tree (scikit-learn's
+/// estimate); otherwise returns NaN. `tree` is rebuilt on Y; pass the same object every
+/// iteration so that its buffers are reused.
+template <int Dim>
+double tsne_barnes_hut_gradient(const SparseAffinities& P, const Eigen::Ref<const EmbeddingMatrix>& Y, double angle,
+                                SpacePartitionTree<Dim>& tree, Eigen::Ref<EmbeddingMatrix> grad,
+                                bool compute_error, std::vector<double>& workspace) {
+  const Index n = Y.rows();
+  AUTOENC_ASSERT(Y.cols() == Dim && grad.rows() == n && grad.cols() == Dim);
+  constexpr double alpha = Dim - 1.0;
+  workspace.resize(static_cast<std::size_t>(n * (Dim + 1)));
+  double* repel = workspace.data();
+  double* z_point = workspace.data() + n * Dim;
+
+  tree.build(Y.data(), n);
+  tree.repulsion(angle, repel, z_point);
+  double Z = 0;
+  for (Index i = 0; i < n; ++i) Z += z_point[i];  // index order: thread-count independent
+  Z = std::max(Z, std::numeric_limits<double>::epsilon());
+
+  // Attraction over the sparse P, fused with the KL terms; per-row KL kept for an ordered sum.
+  const double c = 2 * (alpha + 1) / alpha;
+  double* kl_row = z_point;  // z_point is no longer needed: reuse it
+  parallel_for_range(n, 256, [&](Index i0, Index i1) {
+    for (Index i = i0; i < i1; ++i) {
+      double a[Dim] = {};
+      double kl = 0;
+      for (std::int64_t e = P.row_start[std::size_t(i)]; e < P.row_start[std::size_t(i + 1)]; ++e) {
+        const Index j = P.columns[std::size_t(e)];
+        const double p = P.values[std::size_t(e)];
+        double diff[Dim], d2 = 0;
+        for (int d = 0; d < Dim; ++d) {
+          diff[d] = Y(i, d) - Y(j, d);
+          d2 += diff[d] * diff[d];
+        }
+        double u, w;
+        detail::student_t(d2, alpha, u, w);
+        for (int d = 0; d < Dim; ++d) a[d] += p * u * diff[d];
+        if (compute_error) {
+          constexpr double tiny = std::numeric_limits<float>::min();
+          kl += p * std::log(std::max(p, tiny) / std::max(w / Z, tiny));
+        }
+      }
+      for (int d = 0; d < Dim; ++d) grad(i, d) = c * (a[d] - repel[i * Dim + d] / Z);
+      kl_row[i] = kl;
+    }
+  });
+  if (!compute_error) return std::numeric_limits<double>::quiet_NaN();
+  double kl = 0;
+  for (Index i = 0; i < n; ++i) kl += kl_row[i];
+  return kl;
+}
+
+}  // namespace autoenc
