@@ -59,7 +59,7 @@
 namespace autoenc {
 
 enum class TsneMethod { barnes_hut, exact };
-enum class TsneInit { pca, random };
+enum class TsneInit { pca, random, given };
 
 inline TsneMethod tsne_method_from_name(const std::string& s) {
   if (s == "barnes_hut") return TsneMethod::barnes_hut;
@@ -81,6 +81,26 @@ struct TsneProgress {
   double seconds;          ///< since the start of the optimisation
   bool exaggerated;
 };
+
+/// Projections on the first principal components, scaled so that the first has standard
+/// deviation 1e-4. Each component's sign makes its largest-magnitude projection positive
+/// (scikit-learn's svd_flip), so the result does not depend on the eigen-solver's signs.
+template <class Derived>
+EmbeddingMatrix tsne_pca_initialisation(const Eigen::MatrixBase<Derived>& X, Index n_components) {
+  const EmbeddingMatrix Xc = X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
+  const Eigen::MatrixXd covariance = Xc.transpose() * Xc;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(covariance);  // ascending eigenvalues
+  EmbeddingMatrix Y = Xc * eig.eigenvectors().rightCols(n_components).rowwise().reverse();
+  for (Index c = 0; c < Y.cols(); ++c) {
+    Index arg = 0;
+    Y.col(c).cwiseAbs().maxCoeff(&arg);
+    if (Y(arg, c) < 0) Y.col(c) *= -1;
+  }
+  const double mean0 = Y.col(0).mean();
+  const double std0 = std::sqrt((Y.col(0).array() - mean0).square().mean());
+  if (std0 > 0) Y *= 1e-4 / std0;
+  return Y;
+}
 
 class TSNE {
  public:
@@ -127,7 +147,14 @@ class TSNE {
     return *this;
   }
   TSNE& init(TsneInit i) {
+    if (i == TsneInit::given) throw ConfigError("TSNE: pass the initial embedding itself to init()");
     init_ = i;
+    return *this;
+  }
+  /// Starts from this embedding (n_samples x n_components), like scikit-learn's init=ndarray.
+  TSNE& init(const EmbeddingMatrix& initial) {
+    init_ = TsneInit::given;
+    given_ = initial;
     return *this;
   }
   TSNE& method(TsneMethod m) {
@@ -193,7 +220,9 @@ class TSNE {
 
     // 2. initial embedding.
     Rng rng(seed_);
-    embedding_ = init_ == TsneInit::pca ? pca_initialisation(X) : random_initialisation(n, rng);
+    if (init_ == TsneInit::pca) embedding_ = tsne_pca_initialisation(X, n_components_);
+    else if (init_ == TsneInit::random) embedding_ = random_initialisation(n, rng);
+    else embedding_ = given_;
 
     // 3. the two stages of gradient descent.
     scale_p(early_exaggeration_);
@@ -249,6 +278,10 @@ class TSNE {
     if (method_ == TsneMethod::barnes_hut && n_components_ != 2 && n_components_ != 3)
       throw ConfigError("TSNE: method barnes_hut needs n_components 2 or 3 (a quadtree or octree), got " +
                         std::to_string(n_components_) + "; use method exact");
+    if (init_ == TsneInit::given && (given_.rows() != n || given_.cols() != n_components_))
+      throw ShapeError("TSNE: the initial embedding is " + std::to_string(given_.rows()) + " x " +
+                       std::to_string(given_.cols()) + ", expected n_samples x n_components = " + std::to_string(n) +
+                       " x " + std::to_string(n_components_));
     if (init_ == TsneInit::pca && n_components_ > X.cols())
       throw ConfigError("TSNE: init pca needs n_components (" + std::to_string(n_components_) +
                         ") <= n_features (" + std::to_string(X.cols()) + ")");
@@ -266,26 +299,6 @@ class TSNE {
   EmbeddingMatrix random_initialisation(Index n, Rng& rng) const {
     EmbeddingMatrix Y(n, n_components_);
     for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = 1e-4 * rng.normal();
-    return Y;
-  }
-
-  /// Projections on the first principal components, scaled so that the first has standard
-  /// deviation 1e-4. Each component's sign makes its largest-magnitude projection positive
-  /// (scikit-learn's svd_flip), so the result does not depend on the eigen-solver's signs.
-  template <class Derived>
-  EmbeddingMatrix pca_initialisation(const Eigen::MatrixBase<Derived>& X) const {
-    const EmbeddingMatrix Xc = X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
-    const Eigen::MatrixXd covariance = Xc.transpose() * Xc;
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(covariance);  // ascending eigenvalues
-    EmbeddingMatrix Y = Xc * eig.eigenvectors().rightCols(n_components_).rowwise().reverse();
-    for (Index c = 0; c < Y.cols(); ++c) {
-      Index arg = 0;
-      Y.col(c).cwiseAbs().maxCoeff(&arg);
-      if (Y(arg, c) < 0) Y.col(c) *= -1;
-    }
-    const double mean0 = Y.col(0).mean();
-    const double std0 = std::sqrt((Y.col(0).array() - mean0).square().mean());
-    if (std0 > 0) Y *= 1e-4 / std0;
     return Y;
   }
 
@@ -368,6 +381,7 @@ class TSNE {
   int n_iter_without_progress_ = 300;
   double min_grad_norm_ = 1e-7;
   TsneInit init_ = TsneInit::pca;
+  EmbeddingMatrix given_;
   TsneMethod method_ = TsneMethod::barnes_hut;
   double angle_ = 0.5;
   std::uint64_t seed_ = 0;
