@@ -101,3 +101,68 @@ TEST_CASE("autoenc kmeans rejects bad input with one clear line and a non-zero e
                            "--labels-out", "--centers-out", "--true-labels"})
     CHECK_THAT(help.output, Catch::Contains(flag));
 }
+
+TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and trustworthiness", "[cli][tsne]") {
+  std::system(("mkdir -p " + dir).c_str());
+  const auto blobs = make_blobs(250, 3, 6, 1.0, {-10, 10}, 5);
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X = blobs.X.cast<float>();
+  save_npy(dir + "/blobs.npy", X.data(), Shape{250, 6});
+  save_npy(dir + "/blob_labels.npy", blobs.labels);
+  const Run r = run("tsne " + dir + "/blobs.npy --rows 200 --perplexity 15 --learning-rate 100 --random-state 0 --n-iter 400 "
+                    "--init random --threads 2 --out " + dir + "/map.npy --true-labels " + dir + "/blob_labels.npy");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("on 200 x 6 float32") && Catch::Contains("Wall time:") &&
+                           Catch::Contains("n_iter: 399") && Catch::Contains("trustworthiness: 0.9"));
+  REQUIRE(last_line(r.output).rfind("kl_divergence: ", 0) == 0);
+
+  // The same run through the library gives the same KL and the same map (stored as float32).
+  TSNE tsne;
+  tsne.perplexity(15).learning_rate(100).random_state(0).n_iter(400).init(TsneInit::random);
+  const EmbeddingMatrix Y = tsne.fit_transform(Eigen::MatrixXd(X.topRows(200).cast<double>()));
+  CHECK(std::stod(last_line(r.output).substr(15)) == Approx(tsne.kl_divergence_).epsilon(1e-5));
+  const Tensor<float> map = load_npy<float>(dir + "/map.npy");
+  REQUIRE(map.shape() == Shape{200, 2});
+  for (Index i = 0; i < 200; ++i)
+    for (Index c = 0; c < 2; ++c) REQUIRE(map[i * 2 + c] == float(Y(i, c)));
+
+  const Run exact = run("tsne " + dir + "/blobs.npy --rows 100 --perplexity 10 --method exact --n-iter 300");
+  INFO(exact.output);
+  CHECK(exact.status == 0);
+  CHECK(last_line(exact.output).rfind("kl_divergence: ", 0) == 0);
+}
+
+TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exit", "[cli][tsne]") {
+  std::system(("mkdir -p " + dir).c_str());
+  Tensor<float> small({5, 2}, 1.0f);
+  for (Index i = 0; i < 10; ++i) small[i] = float(i * i);
+  save_npy(dir + "/small5.npy", small);
+  Tensor<double> nan({4, 2}, 1.0);
+  nan[3] = std::nan("");
+  save_npy(dir + "/nan4.npy", nan);
+  struct Case {
+    std::string args, message;
+  };
+  const Case cases[] = {
+      {"tsne " + dir + "/small5.npy", "perplexity (30) must be less than n_samples (5)"},
+      {"tsne " + dir + "/nan4.npy --perplexity 2", "non-finite"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --n-components 4 --init random", "n_components 2 or 3"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --learning-rate fast", "--learning-rate"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --rows 9", "has only 5 rows"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --n-iter 100", "at least 250"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --method fft", "method"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --angle 2", "angle"},
+  };
+  for (const auto& c : cases) {
+    const Run r = run(c.args);
+    INFO(c.args << "\n" << r.output);
+    CHECK(r.status != 0);
+    CHECK_THAT(r.output, Catch::Contains(c.message));
+    CHECK(r.output.find("terminate") == std::string::npos);
+  }
+  const Run help = run("tsne --help");
+  CHECK(help.status == 0);
+  for (const char* flag : {"--perplexity", "--learning-rate", "--random-state", "--method", "--n-iter", "--early-exaggeration",
+                           "--angle", "--init", "--rows", "--threads", "--out", "--true-labels"})
+    CHECK_THAT(help.output, Catch::Contains(flag));
+}

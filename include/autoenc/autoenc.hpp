@@ -41,3 +41,6 @@
 #include "cluster/kmeans.hpp"
 #include "cluster/make_blobs.hpp"
 #include "cluster/metrics.hpp"
+
+#include "manifold/trustworthiness.hpp"
+#include "manifold/tsne.hpp"

@@ -1,5 +1,7 @@
 // Measures of how well a clustering matches known classes, as scikit-learn defines them:
 // adjusted Rand index, normalised mutual information (arithmetic-mean normalisation) and purity.
+// The embedding score trustworthiness (manifold/trustworthiness.hpp) is included too, so that
+// this header offers every quality measure of the chapter.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../manifold/trustworthiness.hpp"
 
 namespace autoenc {
 
