@@ -29,6 +29,45 @@ inline void draw_relu_elu(const std::string& path) {
   fig.save_png(path);
 }
 
+/// Figure 9.9: the Student t density with 2.74 degrees of freedom (red) against the standard
+/// normal (blue) on [-5, 5]: the t's heavier tails are why t-SNE can place dissimilar points far
+/// apart in 2-D.
+inline void draw_t_distribution(const std::string& path) {
+  std::vector<double> x, t, n;
+  for (int i = 0; i <= 200; ++i) {
+    x.push_back(-5 + 0.05 * i);
+    t.push_back(pl::student_t_pdf(x.back(), 2.74));
+    n.push_back(pl::normal_pdf(x.back()));
+  }
+  pl::Figure fig = pl::Figure::inches(6.4, 4.8);
+  fig.axes()
+      .plot(x, t, {pl::Color::named("red"), 2, false, "t-dist"})
+      .plot(x, n, {pl::Color::named("blue"), 2, false, "normal-dist"})
+      .legend();
+  fig.save_png(path);
+}
+
+/// A 2-D map's points coloured by digit with the discrete 10-colour rainbow (marker '.').
+inline pl::Axes& scatter_by_label(pl::Axes& ax, const Eigen::Ref<const Eigen::MatrixXd>& Y, const std::vector<int>& labels,
+                                  double marker_size = 3) {
+  std::vector<double> x(std::size_t(Y.rows())), y(x.size()), value(x.size());
+  for (Eigen::Index i = 0; i < Y.rows(); ++i) {
+    x[std::size_t(i)] = Y(i, 0);
+    y[std::size_t(i)] = Y(i, 1);
+    value[std::size_t(i)] = labels[std::size_t(i)];
+  }
+  return ax.scatter(x, y, value, pl::Colormap::named("rainbow", 10), -0.5, 9.5, {pl::Marker::point, marker_size, 0, {}, ""});
+}
+
+/// The scatter plus the colorbar with ticks 0..9 centred on each colour band (figure 9.15).
+inline void draw_tsne_map(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& Y, const std::vector<int>& labels) {
+  pl::Figure fig = pl::Figure::inches(10, 8);
+  std::vector<double> ticks;
+  for (int k = 0; k < 10; ++k) ticks.push_back(k);
+  scatter_by_label(fig.axes(), Y, labels).colorbar(pl::Colormap::named("rainbow", 10), -0.5, 9.5, ticks);
+  fig.save_png(path);
+}
+
 /// One gray image with a colorbar (the chapter's plt.imshow(train_X[0], cmap='gray'); plt.colorbar()).
 inline void draw_image_with_colorbar(const std::string& path, const float* pixels, int rows, int cols) {
   pl::Figure fig = pl::Figure::inches(6.4, 4.8);

@@ -22,25 +22,6 @@ namespace pl = autoenc::plot;
 
 namespace {
 
-std::vector<double> range(double lo, double hi, double step) {
-  std::vector<double> v;
-  for (double x = lo; x < hi - 1e-12; x += step) v.push_back(x);
-  return v;
-}
-
-// Figure 9.9: the Student t density with 2.74 degrees of freedom against the standard normal.
-void t_distribution(const std::string& path) {
-  const auto x = range(-5, 5.0001, 0.05);
-  std::vector<double> t, n;
-  for (double v : x) {
-    t.push_back(pl::student_t_pdf(v, 2.74));
-    n.push_back(pl::normal_pdf(v));
-  }
-  pl::Figure fig = pl::Figure::inches(6.4, 4.8);
-  fig.axes().plot(x, t, {pl::Color::named("red"), 2, false, "t-dist"}).plot(x, n, {pl::Color::named("blue"), 2, false, "normal-dist"}).legend();
-  fig.save_png(path);
-}
-
 // Ten noisy clusters coloured by label with the discrete 10-colour rainbow and its colorbar.
 void labelled_scatter(const std::string& path) {
   ae::Rng rng(0);
@@ -120,7 +101,7 @@ int main(int argc, char** argv) {
   try {
     ::mkdir(out.c_str(), 0755);
     chapter::draw_relu_elu(out + "/fig9_7_relu_elu.png");
-    t_distribution(out + "/fig9_9_t_distribution.png");
+    chapter::draw_t_distribution(out + "/fig9_9_t_distribution.png");
     const auto blobs = ae::make_blobs(100, 3, 2, 1.0, {-10, 10}, 6);
     chapter::kmeans_by_hand(out + "/gallery_kmeans_steps.png", blobs.X, 3, 6);
     labelled_scatter(out + "/gallery_rainbow_colorbar.png");
