@@ -9,6 +9,7 @@
 #include <autoenc/core/random.hpp>
 #include <autoenc/manifold/trustworthiness.hpp>
 #include <autoenc/manifold/tsne.hpp>
+#include <autoenc/manifold/vantage_point_tree.hpp>
 
 using namespace autoenc;
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -356,4 +357,11 @@ TEST_CASE("Trustworthiness matches a hand-worked example", "[tsne][trustworthine
   CHECK(trustworthiness(Z, W, 5) == 1.0);
   CHECK_THROWS_WITH(trustworthiness(X, Y, 3), Catch::Contains("less than n_samples / 2"));
   CHECK_THROWS_WITH(trustworthiness(X, MatD(5, 1), 2), Catch::Contains("rows"));
+}
+
+TEST_CASE("The vantage-point tree finds the same neighbours as the GEMM search", "[tsne]") {
+  const MatD X = random_normal(400, 12, 18);
+  const NeighborGraph a = exact_nearest_neighbors(X, 15), b = vantage_point_nearest_neighbors(X, 15);
+  CHECK(a.indices == b.indices);
+  for (std::size_t e = 0; e < a.sq_distances.size(); ++e) REQUIRE(a.sq_distances[e] == Approx(b.sq_distances[e]).epsilon(1e-12));
 }

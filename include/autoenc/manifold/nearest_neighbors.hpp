@@ -83,7 +83,7 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
 
   // Candidates kept in float: k plus a margin that absorbs the float rounding of near ties.
   const Index kept = std::min(n - 1, k + 8);
-  constexpr Index kQueryBlock = 64, kReferenceBlock = 2048;
+  constexpr Index kQueryBlock = 128, kReferenceBlock = 2048;
   NeighborGraph graph;
   graph.n_samples = n;
   graph.n_neighbors = k;
@@ -102,18 +102,38 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
       for (Index r = 0; r < rows; ++r) {
         const Index i = q0 + r;
         auto& heap = heaps[std::size_t(r)];
-        const float* dot = block.data() + r * cols;
-        for (Index c = 0; c < cols; ++c) {
-          const Index j = r0 + c;
-          if (j == i) continue;
-          const detail::Candidate cand{double(norms[i] + norms[j] - 2.0f * dot[c]), std::int32_t(j)};
-          if (Index(heap.size()) < kept) {
-            heap.push_back(cand);
-            std::push_heap(heap.begin(), heap.end());
-          } else if (cand < heap.front()) {
-            std::pop_heap(heap.begin(), heap.end());
-            heap.back() = cand;
-            std::push_heap(heap.begin(), heap.end());
+        // d_j - |x_i|^2 = |x_j|^2 - 2 x_i . x_j, in place of the dot products (|x_i|^2 is the
+        // same for every candidate, so it moves to the threshold).
+        float* dist = block.data() + r * cols;
+        const float* norm = norms.data() + r0;
+#pragma omp simd
+        for (Index c = 0; c < cols; ++c) dist[c] = norm[c] - 2.0f * dist[c];
+        // The current worst candidate: almost every candidate is beyond it, which a vectorised
+        // minimum over 16 candidates at a time rules out.
+        auto threshold = [&] {
+          return Index(heap.size()) < kept ? std::numeric_limits<float>::infinity()
+                                           : float(heap.front().sq_distance) - norms[i];
+        };
+        float worst = threshold();
+        constexpr Index kChunk = 16;
+        for (Index c0 = 0; c0 < cols; c0 += kChunk) {
+          const Index c1 = std::min(cols, c0 + kChunk);
+          float nearest = std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(min : nearest)
+          for (Index c = c0; c < c1; ++c) nearest = std::min(nearest, dist[c]);
+          if (nearest > worst) continue;
+          for (Index c = c0; c < c1; ++c) {
+            if (dist[c] > worst || r0 + c == i) continue;
+            const detail::Candidate cand{double(dist[c] + norms[i]), std::int32_t(r0 + c)};
+            if (Index(heap.size()) < kept) {
+              heap.push_back(cand);
+              std::push_heap(heap.begin(), heap.end());
+            } else if (cand < heap.front()) {
+              std::pop_heap(heap.begin(), heap.end());
+              heap.back() = cand;
+              std::push_heap(heap.begin(), heap.end());
+            }
+            worst = threshold();
           }
         }
       }
