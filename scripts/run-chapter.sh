@@ -33,3 +33,6 @@ step "Figures 9.7 and 9.9, and the chapter's other kinds of chart"
 
 step "9.5 and 9.7 k-means by hand, and on the latent vectors"
 "$bin/ch9_3_kmeans" --latent "$out/latent.npy" --data "$data" --out "$out"
+
+step "9.8 t-SNE of the latent vectors: figures 9.9, 9.15, 9.16 and 9.17"
+"$bin/ch9_4_tsne" --latent "$out/latent.npy" --data "$data" --out "$out"
