@@ -16,14 +16,15 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "results.hpp"
 
 namespace ae = autoenc;
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.2: a Dense autoencoder on MNIST"};
-  std::string data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out";
+  std::string data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", save_path, load_path, results_path;
   int epochs = 10, threads = 0;
-  ae::Index batch_size = 256;
+  ae::Index batch_size = 256, train_limit = 0;
   std::uint64_t seed = 42;
   app.add_option("--data", data_dir, "folder with the MNIST IDX files (plain or .gz)")->capture_default_str();
   app.add_option("--epochs", epochs, "training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed for the initial weights, the shuffling and the figure")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--out", out_dir, "folder for the figures")->capture_default_str();
+  app.add_option("--train-limit", train_limit, "train on the first N images only (0: all 60,000)")->check(CLI::NonNegativeNumber);
+  app.add_option("--save", save_path, "save the trained model to this file");
+  app.add_option("--load", load_path, "load a saved model instead of training");
+  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -39,6 +44,8 @@ int main(int argc, char** argv) {
 
     // 1. Data: 60,000 + 10,000 gray 28x28 images with pixels scaled to [0, 1].
     auto mnist = ae::load_mnist<float>(data_dir);
+    if (train_limit > 0 && train_limit < mnist.train_images.dim(0))
+      mnist.train_images = mnist.train_images.slice_rows(0, train_limit);
     auto& train_x = mnist.train_images;
     auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().without_batch().with_batch(train_x.dim(0)).to_string()
@@ -61,8 +68,26 @@ int main(int argc, char** argv) {
     model.compile(ae::Adam<float>(), "mse");
     model.summary();
 
-    // 3. Train it to output its own input.
-    model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
+    // 3. Train it to output its own input (or load the weights of an earlier run).
+    chapter::Results results(results_path, /*keep_previous*/ !load_path.empty());
+    results.set("params", double(model.param_count()), "%.0f");
+    results.set("train_images", double(train_x.dim(0)), "%.0f");
+    if (!load_path.empty()) {
+      ae::load_weights(model, load_path);
+      std::cout << "loaded " << load_path << "\n";
+      results.set("loaded", load_path);
+    } else {
+      const ae::History history = model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
+      double seconds = 0;
+      for (double s : history.seconds) seconds += s;
+      results.set("epochs", double(epochs), "%.0f");
+      if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
+      results.set("train_seconds", seconds, "%.1f");
+    }
+    if (!save_path.empty()) {
+      ae::save_model(model, save_path);
+      std::cout << "saved " << save_path << "\n";
+    }
 
     // 4. Four random test images (left) and their reconstructions (right).
     const auto reconstructed = model.predict(test_x);
@@ -72,6 +97,10 @@ int main(int argc, char** argv) {
 
     // 5. The loss on images the model never saw.
     const double test_loss = model.evaluate(test_x, test_x);
+    results.set("test_loss", test_loss, "%.6f");
+    results.set("figure_image", "ch9_1_train_image_0.png");
+    results.set("figure_reconstructions", "ch9_1_reconstructions.png");
+    results.save();
     std::printf("test_loss: %.6f\n", test_loss);
   } catch (const ae::Error& e) {
     std::cerr << "error: " << e.what() << "\n";

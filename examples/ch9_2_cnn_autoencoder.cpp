@@ -19,6 +19,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "results.hpp"
 
 namespace ae = autoenc;
 
@@ -42,9 +43,9 @@ ae::Sequential<float> chapter_cnn(ae::Activation a) {
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.3-9.6: a convolutional autoencoder on MNIST"};
   std::string data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", activation = "relu";
-  std::string save_path, load_path, latent_path;
+  std::string save_path, load_path, latent_path, results_path;
   int epochs = 10, threads = 0;
-  ae::Index batch_size = 256;
+  ae::Index batch_size = 256, train_limit = 0;
   std::uint64_t seed = 42;
   app.add_option("--activation", activation, "activation of every layer but the last")
       ->check(CLI::IsMember({"relu", "elu"}))->capture_default_str();
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_dir, "folder for the figures")->capture_default_str();
   app.add_option("--save", save_path, "save the trained model to this file");
   app.add_option("--load", load_path, "load a saved model instead of training");
+  app.add_option("--train-limit", train_limit, "train on the first N images only (0: all 60,000)")->check(CLI::NonNegativeNumber);
+  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   app.add_option("--latent-out", latent_path, "save the 60000 x 64 latent vectors to this .npy file");
   CLI11_PARSE(app, argc, argv);
 
@@ -63,6 +66,8 @@ int main(int argc, char** argv) {
     if (threads > 0) ae::set_num_threads(threads);
     ::mkdir(out_dir.c_str(), 0755);
     auto mnist = ae::load_mnist<float>(data_dir);
+    if (train_limit > 0 && train_limit < mnist.train_images.dim(0))
+      mnist.train_images = mnist.train_images.slice_rows(0, train_limit);
     const auto& train_x = mnist.train_images;  // (60000, 28, 28, 1): the CNN takes images as they are
     const auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().to_string() << "  test_X " << test_x.shape().to_string() << "\n\n";
@@ -75,11 +80,21 @@ int main(int argc, char** argv) {
     model.compile(ae::Adam<float>(), "mse");
     model.summary();
 
+    chapter::Results results(results_path, /*keep_previous*/ !load_path.empty());
+    results.set("activation", activation);
+    results.set("params", double(model.param_count()), "%.0f");
+    results.set("train_images", double(train_x.dim(0)), "%.0f");
     if (!load_path.empty()) {
       ae::load_weights(model, load_path);
       std::cout << "loaded " << load_path << "\n";
+      results.set("loaded", load_path);
     } else {
-      model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
+      const ae::History history = model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
+      double seconds = 0;
+      for (double s : history.seconds) seconds += s;
+      results.set("epochs", double(epochs), "%.0f");
+      if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
+      results.set("train_seconds", seconds, "%.1f");
     }
     if (!save_path.empty()) {
       ae::save_model(model, save_path);
@@ -103,6 +118,9 @@ int main(int argc, char** argv) {
     }
 
     const double test_loss = model.evaluate(test_x, test_x);
+    results.set("test_loss", test_loss, "%.6f");
+    results.set("figure_reconstructions", "ch9_2_reconstructions_" + activation + ".png");
+    results.save();
     std::printf("test_loss: %.6f\n", test_loss);
   } catch (const ae::Error& e) {
     std::cerr << "error: " << e.what() << "\n";

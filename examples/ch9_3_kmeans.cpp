@@ -14,6 +14,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "results.hpp"
 
 namespace ae = autoenc;
 
@@ -36,7 +37,8 @@ std::string abbreviated(const std::vector<int>& v) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.5 and 9.7: k-means by hand, and k-means on the latent vectors"};
-  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out";
+  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", results_path,
+              labels_out;
   int threads = 0, n_clusters = 10, n_init = 10;
   std::uint64_t seed = 42;
   app.add_option("--latent", latent_path, "the 60000 x 64 latent vectors (.npy) from ch9_2_cnn_autoencoder --latent-out")->capture_default_str();
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--n-init", n_init, "restarts")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--random-state", seed, "seed")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--labels-out", labels_out, "write the cluster of every latent vector (int64 .npy)");
+  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (threads > 0) ae::set_num_threads(threads);
@@ -61,23 +65,46 @@ int main(int argc, char** argv) {
     if (latent.rank() != 2) throw ae::ShapeError("'" + latent_path + "': expected (samples, features), got " + latent.shape().to_string());
     std::cout << "latent vectors: " << latent.shape().to_string() << "\n";
     ae::KMeans<float> km(n_clusters);
-    km.n_init(n_init).random_state(seed);
+    km.n_init(n_init).random_state(seed).on_progress([](int run, int runs, int n_iter, double inertia) {
+      std::printf("  k-means run %2d/%d: %3d iterations, inertia %.6g\n", run, runs, n_iter, inertia);
+      std::fflush(stdout);
+    });
     ae::Timer timer;
     km.fit(latent.data(), latent.dim(0), latent.dim(1));
+    const double seconds = timer.wall_seconds();
     std::cout << timer.report();
+    chapter::Results results(results_path);
+    results.set("samples", double(latent.dim(0)), "%.0f");
+    results.set("features", double(latent.dim(1)), "%.0f");
+    results.set("n_clusters", double(n_clusters), "%.0f");
+    results.set("n_init", double(n_init), "%.0f");
+    results.set("wall_seconds", seconds, "%.2f");
+    results.set("n_iter", double(km.n_iter_), "%.0f");
+    results.set("inertia", km.inertia_, "%.6g");
+    results.set("figure_by_hand", "fig9_8_kmeans_by_hand.png");
+    if (!labels_out.empty()) ae::save_npy(labels_out, km.labels_);
     std::cout << "labels_: " << abbreviated(km.labels_) << "\n";
     std::cout << "cluster_centers_.shape: (" << km.cluster_centers_.rows() << ", " << km.cluster_centers_.cols() << ")\n";
     std::cout << "cluster_centers_[0]:\n" << km.cluster_centers_.row(0).format(Eigen::IOFormat(4, 0, " ", "\n", "[", "]")) << "\n";
     std::cout << "n_iter_: " << km.n_iter_ << "\ninertia_: " << km.inertia_ << "\n";
 
     const auto mnist = ae::load_mnist<float>(data_dir);
-    if (mnist.train_images.dim(0) == latent.dim(0)) {
-      chapter::draw_cluster_grid(out_dir + "/fig9_14_clusters.png", mnist.train_images, km.labels_, n_clusters, 10);
+    // The latent vectors are those of the first training images (all of them, or fewer in a
+    // quick run): the labels and images of those.
+    if (latent.dim(0) <= mnist.train_images.dim(0)) {
+      const auto images = mnist.train_images.slice_rows(0, latent.dim(0));
+      const std::vector<int> truth(mnist.train_labels.begin(), mnist.train_labels.begin() + latent.dim(0));
+      chapter::draw_cluster_grid(out_dir + "/fig9_14_clusters.png", images, km.labels_, n_clusters, 10);
       std::cout << "wrote " << out_dir << "/fig9_14_clusters.png\n";
-      std::printf("adjusted_rand_index: %.4f\nnormalized_mutual_info: %.4f\npurity: %.4f\n",
-                  ae::adjusted_rand_score(mnist.train_labels, km.labels_),
-                  ae::normalized_mutual_info_score(mnist.train_labels, km.labels_), ae::purity_score(mnist.train_labels, km.labels_));
+      const double ari = ae::adjusted_rand_score(truth, km.labels_), nmi = ae::normalized_mutual_info_score(truth, km.labels_),
+                   purity = ae::purity_score(truth, km.labels_);
+      std::printf("adjusted_rand_index: %.4f\nnormalized_mutual_info: %.4f\npurity: %.4f\n", ari, nmi, purity);
+      results.set("adjusted_rand_index", ari, "%.4f");
+      results.set("normalized_mutual_info", nmi, "%.4f");
+      results.set("purity", purity, "%.4f");
+      results.set("figure_clusters", "fig9_14_clusters.png");
     }
+    results.save();
   } catch (const ae::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -19,6 +19,7 @@
 #include <autoenc/plot/plot.hpp>
 
 #include "chapter_figures.hpp"
+#include "results.hpp"
 
 namespace ae = autoenc;
 namespace pl = autoenc::plot;
@@ -30,7 +31,7 @@ using LatentMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 /// The chapter's TSNE(n_components=2, learning_rate=100, perplexity=p, random_state=0), with a
 /// progress line every 250 iterations.
 ae::EmbeddingMatrix run_tsne(const LatentMatrix& X, double perplexity, double learning_rate, std::uint64_t seed,
-                             bool progress) {
+                             bool progress, double* kl_divergence = nullptr) {
   ae::TSNE tsne;
   tsne.n_components(2).perplexity(perplexity).learning_rate(learning_rate).random_state(seed);
   if (progress)
@@ -41,12 +42,13 @@ ae::EmbeddingMatrix run_tsne(const LatentMatrix& X, double perplexity, double le
       std::fflush(stdout);
     });
   ae::EmbeddingMatrix Y = tsne.fit_transform(X);
+  if (kl_divergence) *kl_divergence = tsne.kl_divergence_;
   std::printf("perplexity %g: kl_divergence %.4f after %d iterations\n", perplexity, tsne.kl_divergence_, tsne.n_iter_ + 1);
   return Y;
 }
 
 /// Figure 9.16: one titled panel per perplexity.
-void perplexity_sweep(const std::string& path, const LatentMatrix& X, const std::vector<int>& labels, double learning_rate,
+double perplexity_sweep(const std::string& path, const LatentMatrix& X, const std::vector<int>& labels, double learning_rate,
                       std::uint64_t seed) {
   const double perplexities[6] = {5, 10, 15, 25, 50, 100};
   pl::Figure fig = pl::Figure::inches(12, 18, 3, 2);
@@ -57,9 +59,11 @@ void perplexity_sweep(const std::string& path, const LatentMatrix& X, const std:
     ax.title("perplexity: " + std::to_string(int(perplexities[p])));
     chapter::scatter_by_label(ax, Y, labels, 2);
   }
+  const double seconds = timer.wall_seconds();
   std::cout << "perplexity sweep (6 maps of " << X.rows() << " points):\n" << timer.report();
   fig.save_png(path);
   std::cout << "wrote " << path << "\n";
+  return seconds;
 }
 
 /// Figure 9.17: the map with the first `count` training images drawn at their embedded places.
@@ -85,7 +89,7 @@ void map_with_thumbnails(const std::string& path, const ae::EmbeddingMatrix& Y, 
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.8: t-SNE maps of the latent vectors"};
-  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out";
+  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", results_path;
   ae::Index rows = 5000, sweep_rows = 5000;
   double learning_rate = 100, perplexity = 15;
   std::uint64_t seed = 0;
@@ -101,6 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--random-state", seed, "seed")->capture_default_str();
   app.add_option("--thumbnails", thumbnails, "training images drawn on figure 9.17")->capture_default_str();
   app.add_flag("--skip-sweep", skip_sweep, "do not draw the perplexity sweep");
+  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
@@ -125,7 +130,15 @@ int main(int argc, char** argv) {
 
     // Figure 9.15: TSNE(n_components=2, learning_rate=100, perplexity=15, random_state=0).
     ae::Timer timer;
-    const ae::EmbeddingMatrix Y = run_tsne(X, perplexity, learning_rate, seed, true);
+    double kl = 0;
+    const ae::EmbeddingMatrix Y = run_tsne(X, perplexity, learning_rate, seed, true, &kl);
+    chapter::Results results(results_path);
+    results.set("rows", double(rows), "%.0f");
+    results.set("perplexity", perplexity, "%g");
+    results.set("learning_rate", learning_rate, "%g");
+    results.set("wall_seconds", timer.wall_seconds(), "%.2f");
+    results.set("kl_divergence", kl, "%.4f");
+    results.set("embedding", "tsne_" + std::to_string(rows) + ".npy");
     std::cout << timer.report();
     {
       const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Yf = Y.cast<float>();
@@ -133,19 +146,30 @@ int main(int argc, char** argv) {
       ae::save_npy(npy, Yf.data(), ae::Shape{Yf.rows(), Yf.cols()});
       std::cout << "wrote " << npy << "\n";
     }
-    if (rows <= 20000) std::printf("trustworthiness (k=5): %.4f\n", ae::trustworthiness(X, Y, 5));
+    if (rows <= 20000) {
+      const double t = ae::trustworthiness(X, Y, 5);
+      std::printf("trustworthiness (k=5): %.4f\n", t);
+      results.set("trustworthiness", t, "%.4f");
+    }
     chapter::draw_tsne_map(out_dir + "/fig9_15_tsne.png", Y, labels);
+    results.set("figure_t_distribution", "fig9_9_t_distribution.png");
+    results.set("figure_map", "fig9_15_tsne.png");
     std::cout << "wrote " << out_dir << "/fig9_15_tsne.png\n";
 
     // Figure 9.16: the perplexity sweep.
     if (!skip_sweep) {
       const ae::Index n = std::min(sweep_rows, rows);
-      perplexity_sweep(out_dir + "/fig9_16_perplexity_sweep.png", X.topRows(n),
-                       std::vector<int>(labels.begin(), labels.begin() + n), learning_rate, seed);
+      const double sweep_seconds = perplexity_sweep(out_dir + "/fig9_16_perplexity_sweep.png", X.topRows(n),
+                                                    std::vector<int>(labels.begin(), labels.begin() + n), learning_rate, seed);
+      results.set("sweep_rows", double(n), "%.0f");
+      results.set("sweep_wall_seconds", sweep_seconds, "%.2f");
+      results.set("figure_sweep", "fig9_16_perplexity_sweep.png");
     }
 
     // Figure 9.17: the map with the first 200 training images.
     map_with_thumbnails(out_dir + "/fig9_17_tsne_thumbnails.png", Y, labels, mnist.train_images, thumbnails);
+    results.set("figure_thumbnails", "fig9_17_tsne_thumbnails.png");
+    results.save();
   } catch (const ae::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, fetches MNIST (one test trains on it), builds, runs every test.
+# Installs what is missing, fetches MNIST (one test trains on it), builds, runs every test, then
+# the chapter's quick run with its report checked in a headless browser.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-data.sh"
 "$root/scripts/build.sh"
-cd "$root/build"
-ctest --output-on-failure --timeout 900
+(cd "$root/build" && ctest --output-on-failure --timeout 900)
+"$root/tests/browser/run.sh"

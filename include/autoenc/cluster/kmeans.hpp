@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -95,6 +96,12 @@ class KMeans {
     algorithm_ = a;
     return *this;
   }
+  /// Called after each of the n_init runs with (run, runs, that run's iterations and inertia),
+  /// for progress lines.
+  KMeans& on_progress(std::function<void(int run, int runs, int n_iter, double inertia)> f) {
+    on_progress_ = std::move(f);
+    return *this;
+  }
 
   // Results, named as in scikit-learn.
   std::vector<int> labels_;
@@ -127,6 +134,7 @@ class KMeans {
       const double inertia = algorithm_ == KMeansAlgorithm::elkan && n_clusters_ > 1
                                  ? run_elkan(Xc, centers, labels, tol_eff, iterations)
                                  : run_lloyd(Xc, centers, labels, tol_eff, iterations);
+      if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
       if (inertia < best) {
         best = inertia;
         labels_ = std::move(labels);
@@ -503,6 +511,7 @@ class KMeans {
   double tol_ = 1e-4;
   std::uint64_t seed_ = 0;
   KMeansAlgorithm algorithm_ = KMeansAlgorithm::lloyd;
+  std::function<void(int, int, int, double)> on_progress_;
 };
 
 }  // namespace autoenc

@@ -17,19 +17,24 @@
 
 namespace autoenc {
 
-/// Writes 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA) as a PNG file.
-inline void save_png(const std::string& path, int width, int height, int channels,
-                     const std::uint8_t* pixels) {
+/// The PNG file's bytes for 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA).
+inline std::string encode_png(int width, int height, int channels, const std::uint8_t* pixels) {
   if (width <= 0 || height <= 0 || channels < 1 || channels > 4)
-    throw ConfigError("save_png: bad image size " + std::to_string(width) + "x" + std::to_string(height) +
-                      "x" + std::to_string(channels));
+    throw ConfigError("PNG: bad image size " + std::to_string(width) + "x" + std::to_string(height) + "x" +
+                      std::to_string(channels));
   std::string encoded;
   auto append = [](void* ctx, void* data, int size) {
     static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
   };
   if (!stbi_write_png_to_func(append, &encoded, width, height, channels, pixels, width * channels))
-    throw IoError("'" + path + "': PNG encoding failed");
-  write_file_atomically(path, encoded);
+    throw IoError("PNG encoding failed");
+  return encoded;
+}
+
+/// Writes 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA) as a PNG file.
+inline void save_png(const std::string& path, int width, int height, int channels,
+                     const std::uint8_t* pixels) {
+  write_file_atomically(path, encode_png(width, height, channels, pixels));
 }
 
 /// Layout of an image grid.
