@@ -17,6 +17,7 @@
 
 #include "chapter_figures.hpp"
 #include "results.hpp"
+#include "train_or_load.hpp"
 
 namespace ae = autoenc;
 
@@ -70,24 +71,7 @@ int main(int argc, char** argv) {
 
     // 3. Train it to output its own input (or load the weights of an earlier run).
     chapter::Results results(results_path, /*keep_previous*/ !load_path.empty());
-    results.set("params", double(model.param_count()), "%.0f");
-    results.set("train_images", double(train_x.dim(0)), "%.0f");
-    if (!load_path.empty()) {
-      ae::load_weights(model, load_path);
-      std::cout << "loaded " << load_path << "\n";
-      results.set("loaded", load_path);
-    } else {
-      const ae::History history = model.fit(train_x, train_x, epochs, batch_size, /*shuffle*/ true, seed);
-      double seconds = 0;
-      for (double s : history.seconds) seconds += s;
-      results.set("epochs", double(epochs), "%.0f");
-      if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
-      results.set("train_seconds", seconds, "%.1f");
-    }
-    if (!save_path.empty()) {
-      ae::save_model(model, save_path);
-      std::cout << "saved " << save_path << "\n";
-    }
+    chapter::train_or_load(model, train_x, epochs, batch_size, seed, load_path, save_path, results);
 
     // 4. Four random test images (left) and their reconstructions (right).
     const auto reconstructed = model.predict(test_x);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <autoenc/autoenc.hpp>
 
@@ -37,6 +38,27 @@ std::string last_line(const std::string& s) {
 }
 
 const std::string dir = "/tmp/autoenc-cli-test";
+
+/// A bad invocation and a piece of the one-line error it must print.
+struct BadCase {
+  std::string args, message;
+};
+
+/// Each case fails with a non-zero exit and its message, never with an uncaught exception; and
+/// `subcommand --help` lists every flag.
+void expect_clear_errors(const std::vector<BadCase>& cases, const std::string& subcommand,
+                         const std::vector<std::string>& flags) {
+  for (const auto& c : cases) {
+    const Run r = run(c.args);
+    INFO(c.args << "\n" << r.output);
+    CHECK(r.status != 0);
+    CHECK_THAT(r.output, Catch::Contains(c.message));
+    CHECK(r.output.find("terminate") == std::string::npos);
+  }
+  const Run help = run(subcommand + " --help");
+  CHECK(help.status == 0);
+  for (const auto& flag : flags) CHECK_THAT(help.output, Catch::Contains(flag));
+}
 
 }  // namespace
 
@@ -75,10 +97,8 @@ TEST_CASE("autoenc kmeans rejects bad input with one clear line and a non-zero e
   std::ofstream(dir + "/garbage.npy") << "this is not an array";
   save_npy(dir + "/float_labels.npy", small);
 
-  struct Case {
-    std::string args, message;
-  };
-  const Case cases[] = {
+  expect_clear_errors(
+      {
       {"kmeans " + dir + "/missing.npy", "does not exist"},
       {"kmeans " + dir + "/garbage.npy", "not a .npy file"},
       {"kmeans " + dir + "/cube.npy", "expected a 2-d array"},
@@ -87,19 +107,10 @@ TEST_CASE("autoenc kmeans rejects bad input with one clear line and a non-zero e
       {"kmeans " + dir + "/small.npy --n-clusters 2 --true-labels " + dir + "/float_labels.npy", "expected 5 labels"},
       {"kmeans " + dir + "/small.npy --algorithm full", "algorithm"},
       {"kmeans " + dir + "/small.npy --n-clusters 0", "n-clusters"},
-  };
-  for (const auto& c : cases) {
-    const Run r = run(c.args);
-    INFO(c.args << "\n" << r.output);
-    CHECK(r.status != 0);
-    CHECK_THAT(r.output, Catch::Contains(c.message));
-    CHECK(r.output.find("terminate") == std::string::npos);
-  }
-  const Run help = run("kmeans --help");
-  CHECK(help.status == 0);
-  for (const char* flag : {"--n-clusters", "--n-init", "--random-state", "--max-iter", "--tol", "--algorithm", "--threads",
-                           "--labels-out", "--centers-out", "--true-labels"})
-    CHECK_THAT(help.output, Catch::Contains(flag));
+      },
+      "kmeans",
+      {"--n-clusters", "--n-init", "--random-state", "--max-iter", "--tol", "--algorithm", "--threads", "--labels-out",
+       "--centers-out", "--true-labels"});
 }
 
 TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and trustworthiness", "[cli][tsne]") {
@@ -140,10 +151,8 @@ TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exi
   Tensor<double> nan({4, 2}, 1.0);
   nan[3] = std::nan("");
   save_npy(dir + "/nan4.npy", nan);
-  struct Case {
-    std::string args, message;
-  };
-  const Case cases[] = {
+  expect_clear_errors(
+      {
       {"tsne " + dir + "/small5.npy", "perplexity (30) must be less than n_samples (5)"},
       {"tsne " + dir + "/nan4.npy --perplexity 2", "non-finite"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --n-components 4 --init random", "n_components 2 or 3"},
@@ -152,17 +161,8 @@ TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exi
       {"tsne " + dir + "/small5.npy --perplexity 2 --n-iter 100", "at least 250"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --method fft", "method"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --angle 2", "angle"},
-  };
-  for (const auto& c : cases) {
-    const Run r = run(c.args);
-    INFO(c.args << "\n" << r.output);
-    CHECK(r.status != 0);
-    CHECK_THAT(r.output, Catch::Contains(c.message));
-    CHECK(r.output.find("terminate") == std::string::npos);
-  }
-  const Run help = run("tsne --help");
-  CHECK(help.status == 0);
-  for (const char* flag : {"--perplexity", "--learning-rate", "--random-state", "--method", "--n-iter", "--early-exaggeration",
-                           "--angle", "--init", "--rows", "--threads", "--out", "--true-labels"})
-    CHECK_THAT(help.output, Catch::Contains(flag));
+      },
+      "tsne",
+      {"--perplexity", "--learning-rate", "--random-state", "--method", "--n-iter", "--early-exaggeration", "--angle",
+       "--init", "--rows", "--threads", "--out", "--true-labels"});
 }

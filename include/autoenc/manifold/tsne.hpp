@@ -194,7 +194,7 @@ class TSNE {
     const Index n = X.rows();
     validate(X);
     const auto start = std::chrono::steady_clock::now();
-    learning_rate_used_ = learning_rate_ ? *learning_rate_ : std::max(double(n) / early_exaggeration_ / 4, 50.0);
+    learning_rate_used_ = learning_rate_for(n);
 
     // 1. input similarities.
     if (method_ == TsneMethod::exact) {
@@ -226,13 +226,11 @@ class TSNE {
 
     // 3. the two stages of gradient descent.
     scale_p(early_exaggeration_);
-    Stage s1 = optimise(0, kExplorationIterations, 0.5, kExplorationIterations, true, start);
+    const Stage s1 = optimise(0, kExplorationIterations, 0.5, kExplorationIterations, true, start);
     if (verbose_ >= 1)
       std::printf("[t-SNE] KL divergence after %d iterations with early exaggeration: %f\n", s1.last_iteration + 1,
                   s1.error);
     scale_p(1 / early_exaggeration_);
-    kl_divergence_ = s1.error;
-    n_iter_ = s1.last_iteration;
     // scikit-learn always runs the second stage (its condition `it < 250` holds after a full
     // first stage); with n_iter = 250 it runs no iteration, and kl_divergence_ is then the
     // largest double, n_iter_ 250, as there.

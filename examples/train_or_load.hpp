@@ -1,0 +1,42 @@
+// The examples' training step: train an autoencoder on its input, or reuse the weights a previous
+// run saved, and record what happened for the chapter report.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <iostream>
+#include <string>
+
+#include <autoenc/autoenc.hpp>
+
+#include "results.hpp"
+
+namespace chapter {
+
+/// Trains `model` to reproduce x (epochs of batch_size, shuffled with seed), or, when load_path
+/// is given, loads the weights saved there instead; then saves the model to save_path (if given).
+/// Records the parameter count, the training set's size, the epochs, the last epoch's loss and
+/// the training time (or which file was loaded) in `results`.
+inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tensor<float>& x, int epochs,
+                          autoenc::Index batch_size, std::uint64_t seed, const std::string& load_path,
+                          const std::string& save_path, Results& results) {
+  results.set("params", double(model.param_count()), "%.0f");
+  results.set("train_images", double(x.dim(0)), "%.0f");
+  if (!load_path.empty()) {
+    autoenc::load_weights(model, load_path);
+    std::cout << "loaded " << load_path << "\n";
+    results.set("loaded", load_path);
+  } else {
+    const autoenc::History history = model.fit(x, x, epochs, batch_size, /*shuffle*/ true, seed);
+    double seconds = 0;
+    for (double s : history.seconds) seconds += s;
+    results.set("epochs", double(epochs), "%.0f");
+    if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
+    results.set("train_seconds", seconds, "%.1f");
+  }
+  if (!save_path.empty()) {
+    autoenc::save_model(model, save_path);
+    std::cout << "saved " << save_path << "\n";
+  }
+}
+
+}  // namespace chapter
