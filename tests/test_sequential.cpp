@@ -145,6 +145,56 @@ TEST_CASE("A NaN loss stops fit, names the batch, and keeps the last good weight
   CHECK(Eigen::VectorXf(model.parameters()) == Eigen::VectorXf(reference.parameters()));
 }
 
+TEST_CASE("With skip_batch, fit leaves out non-finite batches, counts them and goes on", "[sequential][nan]") {
+  auto make = [] {
+    Sequential<float> m({8}, Dense<float>(4, "relu"), Dense<float>(8, "sigmoid"));
+    m.build(1);
+    m.compile(Adam<float>(), "mse");
+    return m;
+  };
+  Tensor<float> x({12, 8}, 0.5f);
+  for (Index j = 0; j < 12 * 8; ++j) x[j] = float(j % 7) / 7.0f;
+  Tensor<float> bad = x;
+  bad.matrix()(5, 2) = std::nanf("");  // the second batch of three
+  auto model = make();
+  model.on_non_finite(NonFinitePolicy::skip_batch);
+  const History h = model.fit(bad, bad, 2, 4, /*shuffle*/ false, 0, Verbosity::silent);
+  CHECK(h.skipped_batches == std::vector<Index>{1, 1});
+  CHECK(std::isfinite(h.loss[0]));
+  CHECK(model.parameters().allFinite());
+  // Leaving batch 2 out is training on batches 1 and 3 alone: the same weights.
+  Tensor<float> good({8, 8});
+  good.matrix().topRows(4) = x.matrix().topRows(4);
+  good.matrix().bottomRows(4) = x.matrix().bottomRows(4);
+  auto reference = make();
+  reference.fit(good, good, 2, 4, false, 0, Verbosity::silent);
+  CHECK(Eigen::VectorXf(model.parameters()) == Eigen::VectorXf(reference.parameters()));
+  // An epoch with nothing but bad batches still stops.
+  Tensor<float> all_bad({4, 8}, std::nanf(""));
+  auto hopeless = make();
+  hopeless.on_non_finite(NonFinitePolicy::skip_batch);
+  CHECK_THROWS_WITH(hopeless.fit(all_bad, all_bad, 1, 4, false, 0, Verbosity::silent), Catch::Contains("every batch"));
+}
+
+TEST_CASE("A non-finite gradient with a finite loss never reaches the weights", "[sequential][nan]") {
+  // Linear Dense(4) with every weight 1e-3 and inputs 1e21: outputs z = 4e18, so the loss
+  // (mean of z^2 ~ 1.6e37) is finite in float, but the weight gradient sum_samples x dL/dz =
+  // 2 * 1e21 * 2 z / 8 = 2e39 overflows float.
+  Sequential<float> model({4}, Dense<float>(4, "linear"));
+  model.build(2);
+  model.compile(Adam<float>(), "mse");
+  model.parameters().head(16).setConstant(1e-3f);
+  model.parameters().tail(4).setZero();
+  Tensor<float> x({2, 4}, 1e21f), y({2, 4}, 0.5f);
+  const auto before = Eigen::VectorXf(model.parameters());
+  const double loss = model.train_step(x.view(), y.view());
+  INFO("loss " << loss);
+  CHECK(std::isfinite(loss));
+  CHECK_FALSE(model.last_step_applied());
+  CHECK(Eigen::VectorXf(model.parameters()) == before);
+  CHECK_THROWS_WITH(model.fit(x, y, 1, 2, false, 0, Verbosity::silent), Catch::Contains("gradient became NaN or infinite"));
+}
+
 TEST_CASE("predict_until returns the encoder's output, sharing the weights", "[sequential]") {
   Sequential<double> model({6}, Dense<double>(5, "relu"), Dense<double>(2, "linear"), Dense<double>(6, "sigmoid"));
   model.build(3);

@@ -32,6 +32,14 @@ namespace autoenc {
 struct History {
   std::vector<double> loss;
   std::vector<double> seconds;
+  std::vector<Index> skipped_batches;  ///< per epoch: batches left out for a non-finite loss
+};
+
+/// What fit does when a batch's loss or gradient is NaN or infinite. Either way the update of
+/// that batch is not applied, so the parameters stay those of the last good step.
+enum class NonFinitePolicy {
+  stop,        ///< throw a NumericError naming the epoch and batch (the default)
+  skip_batch,  ///< leave the batch out, count it in History::skipped_batches, and go on
 };
 
 /// A linear stack of layers.
@@ -188,8 +196,10 @@ class Sequential {
   /// each epoch with a generator seeded by `seed`. Prints one Keras progress line per epoch
   /// unless `verbose` is Verbosity::silent. Returns each epoch's mean loss.
   ///
-  /// A NaN or infinite loss stops training with a NumericError naming the epoch and batch;
-  /// the parameters are left as they were after the last good step.
+  /// A NaN or infinite loss (or gradient) stops training with a NumericError naming the epoch
+  /// and batch; the parameters are left as they were after the last good step. With
+  /// on_non_finite(NonFinitePolicy::skip_batch) such batches are left out and counted instead
+  /// (an epoch in which every batch fails still stops training).
   History fit(const Tensor<T>& x, const Tensor<T>& y, int epochs = 1, Index batch_size = 32,
               bool shuffle = true, std::uint64_t seed = 0,
               Verbosity verbose = Verbosity::progress_bar) {
@@ -209,6 +219,7 @@ class Sequential {
       if (verbose != Verbosity::silent) *out_ << "Epoch " << epoch + 1 << "/" << epochs << "\n";
       ProgressBar bar(steps, verbose, *out_);
       double loss_sum = 0.0;  // sum of batch loss * batch size: the epoch mean weights samples equally
+      Index skipped = 0, skipped_samples = 0;
       for (Index step = 0; step < steps; ++step) {
         const Index first = step * batch_size, count = std::min(batch_size, n - first);
         TensorView<const T> xb, yb;
@@ -226,16 +237,29 @@ class Sequential {
           yb = y.view().rows(first, count);
         }
         const double loss = train_step(xb, yb);
-        if (!std::isfinite(loss))
-          throw NumericError("fit: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
-                             " at epoch " + std::to_string(epoch + 1) + ", batch " +
-                             std::to_string(step + 1) + "/" + std::to_string(steps) +
-                             "; training stopped and the parameters of the last good step were kept "
-                             "(try a smaller learning rate, or check the data for NaN)");
+        if (!std::isfinite(loss) || !last_step_applied_) {
+          const std::string where =
+              "at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(step + 1) + "/" + std::to_string(steps);
+          const std::string what = !std::isfinite(loss)
+                                       ? std::string("the loss became ") + (std::isnan(loss) ? "NaN" : "infinite")
+                                       : std::string("the gradient became NaN or infinite");
+          if (non_finite_ == NonFinitePolicy::stop)
+            throw NumericError("fit: " + what + " " + where +
+                               "; training stopped and the parameters of the last good step were kept "
+                               "(try a smaller learning rate, or check the data for NaN)");
+          ++skipped;
+          skipped_samples += count;
+          if (skipped == steps)
+            throw NumericError("fit: every batch of epoch " + std::to_string(epoch + 1) +
+                               " had a non-finite loss or gradient; training stopped with the parameters of the "
+                               "last good step");
+          continue;
+        }
         loss_sum += loss * static_cast<double>(count);
-        bar.update(step + 1, loss_sum / static_cast<double>(first + count));
+        bar.update(step + 1, loss_sum / static_cast<double>(first + count - skipped_samples));
       }
-      const double epoch_loss = loss_sum / static_cast<double>(n);
+      const double epoch_loss = loss_sum / static_cast<double>(n - skipped_samples);
+      history.skipped_batches.push_back(skipped);
       bar.finish(epoch_loss);
       history.loss.push_back(epoch_loss);
       history.seconds.push_back(bar.seconds_since_start());
@@ -243,10 +267,18 @@ class Sequential {
     return history;
   }
 
+  /// What fit does with a batch whose loss or gradient is not finite (see NonFinitePolicy).
+  Sequential& on_non_finite(NonFinitePolicy policy) {
+    non_finite_ = policy;
+    return *this;
+  }
+
   /// One optimisation step on a batch: forward, loss, backward, update. Returns the batch's
-  /// loss (computed before the update). If the loss is not finite the update is skipped.
+  /// loss (computed before the update). If the loss or any gradient is not finite the update is
+  /// skipped (last_step_applied() is then false), so NaN never reaches the parameters.
   double train_step(TensorView<const T> xb, TensorView<const T> yb) {
     require_compiled("train_step");
+    last_step_applied_ = false;
     const Index count = xb.batch();
     reserve(count);
     const TensorView<const T> prediction = forward_batch(xb);
@@ -254,9 +286,13 @@ class Sequential {
     const double loss = compute_loss<T>(loss_, prediction, yb, dy, loss_partials_);
     if (!std::isfinite(loss)) return loss;
     backward_batch(xb, dy);
+    if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(grads_.data(), grads_.size()).allFinite()) return loss;
     optimizer_->step(params_.data(), grads_.data(), params_.size());
+    last_step_applied_ = true;
     return loss;
   }
+  /// Whether the last train_step updated the parameters.
+  bool last_step_applied() const { return last_step_applied_; }
 
   /// Mean loss over (x, y), computed in batches.
   double evaluate(const Tensor<T>& x, const Tensor<T>& y, Index batch_size = 256,
@@ -431,6 +467,8 @@ class Sequential {
   bool built_ = false;
 
   Tensor<T> params_, grads_;  // every layer's parameters and gradients, back to back
+  NonFinitePolicy non_finite_ = NonFinitePolicy::stop;
+  bool last_step_applied_ = false;
   std::unique_ptr<Optimizer<T>> optimizer_;
   LossKind loss_ = LossKind::mse;
 
