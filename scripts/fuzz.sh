@@ -29,8 +29,11 @@ for kind in idx npy model; do
   fuzzer="$build/fuzz/fuzz_$kind"
   corpus="$build/corpus/$kind"
   mkdir -p "$corpus"
-  if compgen -G "$root/fuzz/regressions/$kind/*" >/dev/null; then
-    "$fuzzer" -runs=0 "$root"/fuzz/regressions/"$kind"/* 2>&1 | tail -1   # each kept input once
+  if compgen -G "$root/fuzz/regressions/$kind/*" >/dev/null; then  # each kept input once
+    kept=("$root"/fuzz/regressions/"$kind"/*)
+    "$fuzzer" -runs=0 "${kept[@]}" >"$build/replay_$kind.log" 2>&1 \
+      || { tail -40 "$build/replay_$kind.log"; echo "fuzz.sh: a kept input fails fuzz_$kind again" >&2; exit 1; }
+    echo "fuzz_$kind: replayed ${#kept[@]} kept inputs, no failure"
   fi
   "$fuzzer" "$corpus" "$build/seeds/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -artifact_prefix="$build/findings/$kind-" -print_final_stats=1 2>"$build/fuzz_$kind.log" \
