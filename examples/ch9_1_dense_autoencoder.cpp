@@ -44,9 +44,7 @@ int main(int argc, char** argv) {
     ::mkdir(out_dir.c_str(), 0755);
 
     // 1. Data: 60,000 + 10,000 gray 28x28 images with pixels scaled to [0, 1].
-    auto mnist = ae::load_mnist<float>(data_dir);
-    if (train_limit > 0 && train_limit < mnist.train_images.dim(0))
-      mnist.train_images = mnist.train_images.slice_rows(0, train_limit);
+    auto mnist = chapter::load_mnist_for_training(data_dir, train_limit);
     auto& train_x = mnist.train_images;
     auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().without_batch().with_batch(train_x.dim(0)).to_string()

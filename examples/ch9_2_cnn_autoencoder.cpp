@@ -66,9 +66,7 @@ int main(int argc, char** argv) {
   try {
     if (threads > 0) ae::set_num_threads(threads);
     ::mkdir(out_dir.c_str(), 0755);
-    auto mnist = ae::load_mnist<float>(data_dir);
-    if (train_limit > 0 && train_limit < mnist.train_images.dim(0))
-      mnist.train_images = mnist.train_images.slice_rows(0, train_limit);
+    auto mnist = chapter::load_mnist_for_training(data_dir, train_limit);
     const auto& train_x = mnist.train_images;  // (60000, 28, 28, 1): the CNN takes images as they are
     const auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().to_string() << "  test_X " << test_x.shape().to_string() << "\n\n";

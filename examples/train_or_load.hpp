@@ -1,5 +1,6 @@
-// The examples' training step: train an autoencoder on its input, or reuse the weights a previous
-// run saved, and record what happened for the chapter report.
+// The examples' training step: load the data (all of it, or the first images for a quick run),
+// train an autoencoder on its input or reuse the weights a previous run saved, and record what
+// happened for the chapter report.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -11,6 +12,17 @@
 #include "results.hpp"
 
 namespace chapter {
+
+/// MNIST with pixels in [0, 1]; only the first `train_limit` training images (and their labels)
+/// when 0 < train_limit < 60,000, for quick runs.
+inline autoenc::ImageDataset<float> load_mnist_for_training(const std::string& data_dir, autoenc::Index train_limit) {
+  auto mnist = autoenc::load_mnist<float>(data_dir);
+  if (train_limit > 0 && train_limit < mnist.train_images.dim(0)) {
+    mnist.train_images = mnist.train_images.slice_rows(0, train_limit);
+    mnist.train_labels.resize(static_cast<std::size_t>(train_limit));
+  }
+  return mnist;
+}
 
 /// Trains `model` to reproduce x (epochs of batch_size, shuffled with seed), or, when load_path
 /// is given, loads the weights saved there instead; then saves the model to save_path (if given).
