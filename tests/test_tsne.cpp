@@ -2,8 +2,11 @@
 // determinism, and trustworthiness.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include <autoenc/cluster/make_blobs.hpp>
 #include <autoenc/core/random.hpp>
@@ -89,6 +92,90 @@ TEST_CASE("Exact nearest neighbours agree with a direct search", "[tsne]") {
       REQUIRE(g.sq_distances_of(i)[m] == Approx(all[std::size_t(m)].first).epsilon(1e-12));
     }
   }
+}
+
+namespace {
+
+/// The k nearest neighbours of every row by a direct double search: all n - 1 squared
+/// distances, summed coordinate by coordinate, ordered by (distance, index).
+NeighborGraph brute_force_neighbors(const MatD& X, Index k) {
+  const Index n = X.rows(), d = X.cols();
+  NeighborGraph g;
+  g.n_samples = n;
+  g.n_neighbors = k;
+  g.indices.resize(std::size_t(n * k));
+  g.sq_distances.resize(std::size_t(n * k));
+  std::vector<std::pair<double, Index>> all(std::size_t(n - 1));
+  for (Index i = 0; i < n; ++i) {
+    for (Index j = 0, m = 0; j < n; ++j) {
+      if (j == i) continue;
+      double s = 0;
+      for (Index f = 0; f < d; ++f) {
+        const double diff = X(i, f) - X(j, f);
+        s += diff * diff;
+      }
+      all[std::size_t(m++)] = {s, j};
+    }
+    std::partial_sort(all.begin(), all.begin() + k, all.end());
+    for (Index m = 0; m < k; ++m) {
+      g.indices[std::size_t(i * k + m)] = std::int32_t(all[std::size_t(m)].second);
+      g.sq_distances[std::size_t(i * k + m)] = all[std::size_t(m)].first;
+    }
+  }
+  return g;
+}
+
+/// Rows whose neighbour indices or squared distances differ (bit for bit) between a and b.
+Index rows_differing(const NeighborGraph& a, const NeighborGraph& b) {
+  Index bad = 0;
+  for (Index i = 0; i < a.n_samples; ++i) {
+    const auto at = std::size_t(i * a.n_neighbors), end = at + std::size_t(a.n_neighbors);
+    bad += !std::equal(a.indices.begin() + long(at), a.indices.begin() + long(end), b.indices.begin() + long(at)) ||
+           !std::equal(a.sq_distances.begin() + long(at), a.sq_distances.begin() + long(end),
+                       b.sq_distances.begin() + long(at));
+  }
+  return bad;
+}
+
+}  // namespace
+
+TEST_CASE("Exact nearest neighbours are exact far from the origin and at any scale, ties by index",
+          "[tsne][knn]") {
+  // Unit Gaussians moved to 1e3 or 1e4 from the origin, or scaled by 1e-3 or 1e3, with
+  // duplicated points: each of 100 scattered rows copies one row (more copies than k, so those
+  // points' neighbour lists are pure ties), and a tenth of the rows copy another row once.
+  struct Case {
+    Index n, d;
+  };
+  const Index k = 91;
+  for (const Case c : {Case{300, 10}, Case{2000, 10}, Case{700, 64}}) {
+    const MatD base = random_normal(c.n, c.d, std::uint64_t(20 + c.n + c.d));
+    for (const auto& [offset, scale] : std::vector<std::pair<double, double>>{
+             {0, 1}, {1e3, 1}, {1e4, 1}, {0, 1e-3}, {0, 1e3}, {1e4, 1e-3}}) {
+      MatD X = (base * scale).array() + offset;
+      for (Index m = 1; m <= 100; ++m) X.row((m * 13) % c.n) = X.row(7);
+      for (Index m = 0; m < c.n / 10; ++m) X.row(c.n - 1 - m) = X.row(5 * m + 1);
+      INFO("n " << c.n << ", d " << c.d << ", offset " << offset << ", scale " << scale);
+      const NeighborGraph fast = exact_nearest_neighbors(X, k), direct = brute_force_neighbors(X, k);
+      REQUIRE(rows_differing(fast, direct) == 0);
+    }
+  }
+}
+
+TEST_CASE("t-SNE maps data and the same data moved far from the origin identically", "[tsne][knn]") {
+  // Coordinates on a grid of 2^-20 so that x + 1e4 is exact in double: every difference, hence
+  // every distance, P and (with the same random start) every iterate is bit-identical.
+  MatD X = random_normal(300, 10, 30);
+  X = (X.array() * 1048576.0).round() / 1048576.0;
+  const MatD far = X.array() + 1e4;
+  auto run = [](const MatD& data) {
+    TSNE tsne;
+    tsne.perplexity(30).n_iter(300).random_state(5).init(TsneInit::random).method(TsneMethod::barnes_hut);
+    return MatD(tsne.fit_transform(data));
+  };
+  const MatD a = run(X), b = run(far);
+  INFO("largest difference " << (a - b).cwiseAbs().maxCoeff());
+  CHECK(std::memcmp(a.data(), b.data(), sizeof(double) * std::size_t(a.size())) == 0);
 }
 
 TEST_CASE("Joint probabilities are symmetric and sum to one", "[tsne]") {

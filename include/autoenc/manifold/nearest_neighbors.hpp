@@ -11,14 +11,36 @@
 // nearly all distances one at a time, while GEMM computes them sixteen at a time per core.
 // bench_tsne measures both (BM_knn_brute_force, BM_knn_vp_tree).
 //
-// Precision: the expansion above cancels when two points are close, so the candidates are
-// searched in float with a margin of extra candidates, and the k finalists are ranked by their
-// squared distances recomputed directly in double. Ties are broken by the lower index, so the
-// result does not depend on the thread count or on the order of the search.
+// Precision. The expansion cancels when the points are far from the origin compared with their
+// distances, so the search works on centred data: x = (x_original - column mean) * 2^-e, the
+// mean subtracted in double (any shift leaves the distances unchanged) and e chosen so that
+// every |x| <= 1 (a power of two is exact; floats then neither overflow nor lose the small
+// squares to underflow). The candidates are pre-selected in float and the final k ranked by
+// their squared distances recomputed directly in double from the original data.
+//
+// The pre-selection drops no true neighbour. With u = 2^-24 and gamma_d = d u / (1 - d u) (the
+// error of a d-term float dot product, in any order, with or without FMA), the float value
+// g_ij = fl(|x_j|^2 - 2 x_i . x_j), from the float cast of x, is within
+//
+//   |g_ij - t_ij| <= (2 gamma_d + 6u)(1 + 2u) (|x_i|^2 + |x_j|^2)      t_ij = |x_j|^2 - 2 x_i . x_j
+//
+// of the exact value (cast: 2u |x_j|^2 and 2u |x_i||x_j|; norm and dot: gamma_d each; the
+// subtraction: u; 2|x_i||x_j| <= |x_i|^2 + |x_j|^2). Write r_j = c |x_j|^2 with c = 2 gamma_d +
+// 12u, which also covers the float rounding of g - r and of r itself, plus a tiny absolute term
+// a for underflow in R_i = c |x_i|^2 + a. Then every candidate's true t_ij is at most
+// hi_j = g_ij + r_j + R_i, so the k-th smallest hi, H, is at least the k-th smallest t_ij; a true
+// neighbour j has t_ij <= H and hence lo_j = g_ij - r_j - R_i <= H. Each row therefore keeps
+// every candidate with g_ij - r_j <= (k-th smallest g + r) + 2 R_i: a bound that follows the
+// data instead of a fixed number of spare candidates, and that admits only the near ties
+// (a relative margin of about 2 d u ~ 1e-5 for d = 64). The double distances of the kept
+// candidates decide; the double rounding of centring and of the final distances (~1e-16) is far
+// inside the margin. Ties are broken by the lower index, so the result is the exact double
+// top-k, whatever the thread count or the order of the search.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -78,11 +100,26 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
                       std::to_string(n - 1) + "]");
   if (n > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
   const RowMatrixD X = X_in.template cast<double>();
-  const RowMatrixF Xf = X.template cast<float>();
-  const Eigen::VectorXf norms = Xf.rowwise().squaredNorm();
 
-  // Candidates kept in float: k plus a margin that absorbs the float rounding of near ties.
-  const Index kept = std::min(n - 1, k + 8);
+  // Centred and scaled by 2^-e so that every row has norm <= 1 (see the header comment).
+  RowMatrixD centred = X.rowwise() - X.colwise().mean();
+  Eigen::VectorXd norms2 = centred.rowwise().squaredNorm();
+  const double largest = norms2.maxCoeff();
+  if (!std::isfinite(largest)) throw NumericError("nearest neighbours: the data have a non-finite value");
+  if (largest > 0) {
+    int e = 0;
+    std::frexp(std::sqrt(largest), &e);  // sqrt(largest) < 2^e
+    centred *= std::ldexp(1.0, -e);
+    norms2 *= std::ldexp(1.0, -2 * e);
+  }
+  const RowMatrixF Xf = centred.template cast<float>();
+  const Eigen::VectorXf norms = Xf.rowwise().squaredNorm();
+  // The margins r_j = c |x_j|^2 and R_i = c |x_i|^2 + a of the header comment.
+  const double u = 0x1p-24, du = double(d) * u;
+  const double c = du < 0.5 ? 2 * du / (1 - du) + 12 * u : std::numeric_limits<double>::infinity();
+  const double a = (8.0 * double(d) + 8) * 0x1p-149;
+  const Eigen::VectorXf margin = (c * norms2).template cast<float>();
+
   constexpr Index kQueryBlock = 128, kReferenceBlock = 2048;
   NeighborGraph graph;
   graph.n_samples = n;
@@ -90,64 +127,92 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
   graph.indices.resize(static_cast<std::size_t>(n * k));
   graph.sq_distances.resize(static_cast<std::size_t>(n * k));
 
+  /// One query row's search: the k smallest upper bounds g + r (a max-heap) and the candidates
+  /// whose lower bound g - r passed the threshold when they were seen.
+  struct RowSearch {
+    std::vector<double> upper;
+    std::vector<std::pair<float, std::int32_t>> kept;
+    std::size_t prune_at = 0;
+    float threshold = std::numeric_limits<float>::infinity();
+  };
+
   parallel_for_range(n, kQueryBlock, [&](Index q0, Index q1) {
     const Index rows = q1 - q0;
     RowMatrixF dots(rows, std::min(n, kReferenceBlock));
-    std::vector<std::vector<detail::Candidate>> heaps(static_cast<std::size_t>(rows));
-    for (auto& h : heaps) h.reserve(static_cast<std::size_t>(kept));
+    std::vector<RowSearch> search(static_cast<std::size_t>(rows));
+    for (auto& s : search) {
+      s.upper.reserve(static_cast<std::size_t>(k));
+      s.prune_at = std::size_t(2 * k + 64);
+    }
     for (Index r0 = 0; r0 < n; r0 += kReferenceBlock) {
       const Index cols = std::min(n, r0 + kReferenceBlock) - r0;
       Eigen::Map<RowMatrixF> block(dots.data(), rows, cols);
       detail::gemm(block, Xf.middleRows(q0, rows), Xf.middleRows(r0, cols).transpose());
       for (Index r = 0; r < rows; ++r) {
         const Index i = q0 + r;
-        auto& heap = heaps[std::size_t(r)];
-        // d_j - |x_i|^2 = |x_j|^2 - 2 x_i . x_j, in place of the dot products (|x_i|^2 is the
-        // same for every candidate, so it moves to the threshold).
-        float* dist = block.data() + r * cols;
+        RowSearch& s = search[std::size_t(r)];
+        const double two_R = 2 * (c * norms2[i] + a);
+        // g_j = |x_j|^2 - 2 x_i . x_j in place of the dot products (|x_i|^2, the same for every
+        // candidate, is left out of every comparison).
+        float* g = block.data() + r * cols;
         const float* norm = norms.data() + r0;
+        const float* rm = margin.data() + r0;
 #pragma omp simd
-        for (Index c = 0; c < cols; ++c) dist[c] = norm[c] - 2.0f * dist[c];
-        // The current worst candidate: almost every candidate is beyond it, which a vectorised
+        for (Index col = 0; col < cols; ++col) g[col] = norm[col] - 2.0f * g[col];
+        // Almost every candidate's lower bound is beyond the threshold, which a vectorised
         // minimum over 16 candidates at a time rules out.
-        auto threshold = [&] {
-          return Index(heap.size()) < kept ? std::numeric_limits<float>::infinity()
-                                           : float(heap.front().sq_distance) - norms[i];
-        };
-        float worst = threshold();
         constexpr Index kChunk = 16;
         for (Index c0 = 0; c0 < cols; c0 += kChunk) {
           const Index c1 = std::min(cols, c0 + kChunk);
-          float nearest = std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(min : nearest)
-          for (Index c = c0; c < c1; ++c) nearest = std::min(nearest, dist[c]);
-          if (nearest > worst) continue;
-          for (Index c = c0; c < c1; ++c) {
-            if (dist[c] > worst || r0 + c == i) continue;
-            const detail::Candidate cand{double(dist[c] + norms[i]), std::int32_t(r0 + c)};
-            if (Index(heap.size()) < kept) {
-              heap.push_back(cand);
-              std::push_heap(heap.begin(), heap.end());
-            } else if (cand < heap.front()) {
-              std::pop_heap(heap.begin(), heap.end());
-              heap.back() = cand;
-              std::push_heap(heap.begin(), heap.end());
+          float lowest = std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(min : lowest)
+          for (Index col = c0; col < c1; ++col) lowest = std::min(lowest, g[col] - rm[col]);
+          if (lowest > s.threshold) continue;
+          for (Index col = c0; col < c1; ++col) {
+            const float lower = g[col] - rm[col];
+            if (lower > s.threshold || r0 + col == i) continue;
+            s.kept.push_back({lower, std::int32_t(r0 + col)});
+            const double upper = double(g[col]) + double(rm[col]);
+            if (Index(s.upper.size()) < k) {
+              s.upper.push_back(upper);
+              std::push_heap(s.upper.begin(), s.upper.end());
+              if (Index(s.upper.size()) < k) continue;
+            } else if (upper < s.upper.front()) {
+              std::pop_heap(s.upper.begin(), s.upper.end());
+              s.upper.back() = upper;
+              std::push_heap(s.upper.begin(), s.upper.end());
+            } else {
+              continue;
             }
-            worst = threshold();
+            // (k-th smallest upper bound) + 2 R_i, rounded up to float.
+            const double t = s.upper.front() + two_R;
+            float tf = float(t);
+            if (double(tf) < t) tf = std::nextafter(tf, std::numeric_limits<float>::infinity());
+            s.threshold = tf;
+            if (s.kept.size() >= s.prune_at) {  // drop the candidates the threshold has since excluded
+              s.kept.erase(std::remove_if(s.kept.begin(), s.kept.end(),
+                                          [&](const auto& e) { return e.first > s.threshold; }),
+                           s.kept.end());
+              s.prune_at = std::max(s.prune_at, 2 * s.kept.size());
+            }
           }
         }
       }
     }
-    // Rank the finalists by their exact distances.
+    // The survivors, ranked by their squared distances in double, ties by index.
+    std::vector<detail::Candidate> finalists;
     for (Index r = 0; r < rows; ++r) {
       const Index i = q0 + r;
-      auto& heap = heaps[std::size_t(r)];
-      for (auto& c : heap) c.sq_distance = detail::squared_distance(&X(i, 0), &X(c.index, 0), d);
-      std::sort(heap.begin(), heap.end());
+      RowSearch& s = search[std::size_t(r)];
+      finalists.clear();
+      for (const auto& [lower, j] : s.kept)
+        if (lower <= s.threshold) finalists.push_back({detail::squared_distance(&X(i, 0), &X(j, 0), d), j});
+      std::partial_sort(finalists.begin(), finalists.begin() + k, finalists.end());
       for (Index m = 0; m < k; ++m) {
-        graph.indices[std::size_t(i * k + m)] = heap[std::size_t(m)].index;
-        graph.sq_distances[std::size_t(i * k + m)] = heap[std::size_t(m)].sq_distance;
+        graph.indices[std::size_t(i * k + m)] = finalists[std::size_t(m)].index;
+        graph.sq_distances[std::size_t(i * k + m)] = finalists[std::size_t(m)].sq_distance;
       }
+      s = RowSearch{};
     }
   });
   return graph;
