@@ -190,6 +190,140 @@ TEST_CASE("Convolutions by hand", "[conv]") {
   for (int i = 0; i < 8; ++i) CHECK(up[i] == expected[i]);
 }
 
+TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, stride 2", "[conv][same]") {
+  // TensorFlow's rule, worked by hand (no library geometry below):
+  //   Conv2D 9x8 -> ceil(9/2) x ceil(8/2) = 5x4. Rows: total padding (5-1)*2 + 3 - 9 = 2, of which
+  //   floor(2/2) = 1 goes on top (and 1 at the bottom). Columns: (4-1)*2 + 3 - 8 = 1, of which
+  //   floor(1/2) = 0 goes on the left (the extra column on the right).
+  //   So output (i, j) reads rows 2i - 1 .. 2i + 1 and columns 2j .. 2j + 2.
+  //   Conv2DTranspose 5x4 -> 10x8 is the adjoint of the convolution 10x8 -> 5x4, whose padding is
+  //   rows (5-1)*2 + 3 - 10 = 1 -> 0 on top; columns (4-1)*2 + 3 - 8 = 1 -> 0 on the left.
+  //   So input pixel (i, j) lands on output rows 2i .. 2i + 2 and columns 2j .. 2j + 2.
+  constexpr Index kTop = 1, kLeft = 0, kTransposeTop = 0, kTransposeLeft = 0;
+
+  SECTION("values worked by hand: x[r, c] = 1 + 10 r + c, kernel of ones") {
+    Standalone<Conv2D<double>> conv(Conv2D<double>(1, 3, 2, Padding::same), Shape{9, 8, 1}, 0);
+    conv.layer.kernel().setOnes();
+    conv.layer.bias().setZero();
+    Tensor<double> x({1, 9, 8, 1});
+    for (Index r = 0; r < 9; ++r)
+      for (Index c = 0; c < 8; ++c) x[r * 8 + c] = 1 + 10 * r + c;
+    const auto y = conv.run(x);
+    REQUIRE(y.shape() == Shape{1, 5, 4, 1});
+    CHECK(y[0] == 42);           // (0, 0): rows 0-1, columns 0-2: (1 + 2 + 3) + (11 + 12 + 13)
+    CHECK(y[4 * 4 + 3] == 330);  // (4, 3): rows 7-8, columns 6-7: (77 + 78) + (87 + 88)
+    CHECK(y[1 * 4 + 0] == 198);  // (1, 0): rows 1-3, columns 0-2: 36 + 66 + 96
+
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 3, 2, Padding::same), Shape{5, 4, 1}, 0);
+    deconv.layer.kernel().setOnes();
+    deconv.layer.bias().setZero();
+    Tensor<double> z({1, 5, 4, 1});
+    for (Index i = 0; i < 5; ++i)
+      for (Index j = 0; j < 4; ++j) z[i * 4 + j] = 1 + 10 * i + j;
+    const auto up = deconv.run(z);
+    REQUIRE(up.shape() == Shape{1, 10, 8, 1});
+    CHECK(up[0] == 1);            // (0, 0) gets only z[0, 0]
+    CHECK(up[2 * 8 + 2] == 26);   // (2, 2) gets z[0..1, 0..1]: 1 + 2 + 11 + 12
+    CHECK(up[9 * 8 + 7] == 44);   // (9, 7) gets only z[4, 3]
+    CHECK(up[8 * 8 + 1] == 72);   // (8, 1) gets z[3, 0] (p = 2) and z[4, 0] (p = 0): 31 + 41
+  }
+
+  SECTION("random values against a loop with the hand-worked padding") {
+    const Index channels = 2, filters = 3;
+    Standalone<Conv2D<double>> conv(Conv2D<double>(filters, 3, 2, Padding::same), Shape{9, 8, channels}, 11);
+    const auto x = random_tensor(Shape{2, 9, 8, channels}, 12);
+    const auto y = conv.run(x);
+    REQUIRE(y.shape() == Shape{2, 5, 4, filters});
+    auto W = conv.layer.kernel();  // Keras's (3, 3, channels, filters) as rows (p, q, c), columns o
+    double worst = 0;
+    for (Index n = 0; n < 2; ++n)
+      for (Index i = 0; i < 5; ++i)
+        for (Index j = 0; j < 4; ++j)
+          for (Index o = 0; o < filters; ++o) {
+            double sum = conv.layer.bias()(o);
+            for (Index p = 0; p < 3; ++p)
+              for (Index q = 0; q < 3; ++q) {
+                const Index r = 2 * i + p - kTop, c = 2 * j + q - kLeft;
+                if (r < 0 || r >= 9 || c < 0 || c >= 8) continue;
+                for (Index ch = 0; ch < channels; ++ch)
+                  sum += x[((n * 9 + r) * 8 + c) * channels + ch] * W((p * 3 + q) * channels + ch, o);
+              }
+            worst = std::max(worst, std::abs(sum - y[((n * 5 + i) * 4 + j) * filters + o]));
+          }
+    CHECK(worst < 1e-12);
+
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(filters, 3, 2, Padding::same),
+                                               Shape{5, 4, channels}, 13);
+    const auto z = random_tensor(Shape{2, 5, 4, channels}, 14);
+    const auto up = deconv.run(z);
+    REQUIRE(up.shape() == Shape{2, 10, 8, filters});
+    auto K = deconv.layer.kernel();  // Keras's (3, 3, filters, channels) as rows (p, q, o), columns c
+    std::vector<double> expected(std::size_t(up.size()));
+    for (Index n = 0; n < 2; ++n)
+      for (Index r = 0; r < 10; ++r)
+        for (Index c = 0; c < 8; ++c)
+          for (Index o = 0; o < filters; ++o) expected[std::size_t(((n * 10 + r) * 8 + c) * filters + o)] = deconv.layer.bias()(o);
+    for (Index n = 0; n < 2; ++n)
+      for (Index i = 0; i < 5; ++i)
+        for (Index j = 0; j < 4; ++j)
+          for (Index p = 0; p < 3; ++p)
+            for (Index q = 0; q < 3; ++q) {
+              const Index r = 2 * i + p - kTransposeTop, c = 2 * j + q - kTransposeLeft;
+              if (r < 0 || r >= 10 || c < 0 || c >= 8) continue;
+              for (Index o = 0; o < filters; ++o)
+                for (Index ch = 0; ch < channels; ++ch)
+                  expected[std::size_t(((n * 10 + r) * 8 + c) * filters + o)] +=
+                      z[((n * 5 + i) * 4 + j) * channels + ch] * K((p * 3 + q) * filters + o, ch);
+            }
+    worst = 0;
+    for (Index k = 0; k < up.size(); ++k) worst = std::max(worst, std::abs(expected[std::size_t(k)] - up[k]));
+    CHECK(worst < 1e-12);
+  }
+}
+
+TEST_CASE("Conv2D backward uses the x it is given, not a stale forward pass", "[conv][grad]") {
+  // dW = im2col(x)^T dz: backward must take it from its argument, also when the last forward
+  // ran on another input or never ran.
+  const Shape in{6, 5, 2};
+  auto dW_of = [&](bool forward_first_on_other) {
+    Standalone<Conv2D<double>> s(Conv2D<double>(3, 3, 2, Padding::same, Activation::tanh), in, 21);
+    const auto x = random_tensor(in.with_batch(2), 22), other = random_tensor(in.with_batch(2), 23);
+    Tensor<double> y(s.layer.output_shape().with_batch(2)), dy(y.shape(), 0.5), dx(x.shape());
+    if (forward_first_on_other) {
+      Tensor<double> y_other(y.shape());
+      s.layer.forward(x.view(), y.view());                 // y for x ...
+      s.layer.forward(other.view(), y_other.view());       // ... but the last forward saw `other`
+    } else {
+      s.layer.forward(x.view(), y.view());
+    }
+    s.layer.backward(x.view(), y.view(), dy.view(), dx.view());
+    return s.grads;
+  };
+  const auto reference = dW_of(false), after_other = dW_of(true);
+  REQUIRE(reference.size() == after_other.size());
+  for (std::size_t i = 0; i < reference.size(); ++i) CHECK(after_other[i] == Approx(reference[i]).epsilon(1e-14));
+}
+
+TEST_CASE("Layers check the shapes of the views they are given", "[conv][shape]") {
+  Standalone<Conv2D<double>> s(Conv2D<double>(3, 2, 2), Shape{4, 4, 1}, 0);
+  Tensor<double> x({2, 4, 4, 1}, 0.5), y({2, 2, 2, 3}), wrong_x({2, 4, 5, 1}), short_y({2, 2, 2, 2});
+  CHECK_NOTHROW(s.layer.forward(x.view(), y.view()));
+  CHECK_THROWS_WITH(s.layer.forward(wrong_x.view(), y.view()),
+                    Catch::Contains("x has shape (2, 4, 5, 1), expected (2, 4, 4, 1)"));
+  CHECK_THROWS_AS(s.layer.forward(x.view(), short_y.view()), ShapeError);
+  Tensor<double> dy({1, 2, 2, 3}), dx({2, 4, 4, 1});
+  CHECK_THROWS_WITH(s.layer.backward(x.view(), y.view(), dy.view(), dx.view()), Catch::Contains("dy has shape"));
+  Tensor<double> dy_ok(y.shape()), dx_bad({2, 4, 4, 2});
+  CHECK_THROWS_WITH(s.layer.backward(x.view(), y.view(), dy_ok.view(), dx_bad.view()), Catch::Contains("dx has shape"));
+  // A layer that was never built or bound refuses to run instead of reading null pointers.
+  Dense<double> unbuilt(4);
+  Tensor<double> v({1, 3}), w({1, 4});
+  CHECK_THROWS_AS(unbuilt.forward(v.view(), w.view()), ConfigError);
+  Dense<double> unbound(4);
+  unbound.setup(Shape{3});
+  CHECK_THROWS_WITH(unbound.forward(v.view(), w.view()), Catch::Contains("not bound"));
+}
+
 TEST_CASE("Conv2DTranspose is the adjoint of Conv2D: <conv(x), y> = <x, conv_transpose(y)>", "[conv]") {
   for (const auto& c : kCases) {
     Standalone<Conv2D<double>> conv(Conv2D<double>(c.filters, c.kernel, c.strides, c.padding), Shape{c.h, c.w, c.channels}, 1);
@@ -275,9 +409,18 @@ TEST_CASE("A whole CNN autoencoder's gradients match finite differences", "[conv
   model.compile(SGD<double>(1e-12), "mse");
   Tensor<double> x = random_tensor(Shape{3, 6, 6, 1}, 10);
   for (auto& v : x) v = 0.5 + 0.5 * v;
-  testing::GradientCheckOptions opt;
-  opt.atol = 1e-8;
-  const auto r = testing::check_model_gradients(model, x, x, opt);
+  testing::FiniteDifferenceSettings fd;
+  fd.atol = 1e-8;
+  const auto r = testing::check_model_gradients(model, x, x, fd);
+  INFO(r.worst);
   CHECK(r.gradient_norm > 1e-4);
+  CHECK(r.entries_checked == model.param_count());
   CHECK(r.passed());
+  // The same model with binary cross-entropy: the sigmoid output is fused with the loss.
+  model.compile(SGD<double>(1e-12), "binary_crossentropy");
+  REQUIRE(model.layer(model.size() - 1).emits_logits());
+  const auto bce = testing::check_model_gradients(model, x, x, fd);
+  INFO(bce.worst);
+  CHECK(bce.gradient_norm > 1e-4);
+  CHECK(bce.passed());
 }

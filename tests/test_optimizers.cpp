@@ -42,4 +42,29 @@ TEST_CASE("Optimizers reject impossible settings", "[adam][sgd]") {
   CHECK_THROWS_AS(Adam<float>(-1), ConfigError);
   CHECK_THROWS_AS(Adam<float>(1e-3, 1.0), ConfigError);
   CHECK_THROWS_AS(SGD<float>(0), ConfigError);
+  // epsilon = 0 would make a parameter that never had a gradient 0 / 0 = NaN.
+  CHECK_THROWS_WITH(Adam<float>(1e-3, 0.9, 0.999, 0.0), Catch::Contains("epsilon must be > 0"));
+}
+
+TEST_CASE("A parameter with zero gradients stays finite under Adam", "[adam]") {
+  Adam<float> adam;
+  float p[3] = {1.0f, 2.0f, 3.0f};
+  const float g[3] = {0.0f, 0.5f, 0.0f};
+  adam.reset(3);
+  for (int t = 0; t < 5; ++t) CHECK(adam.step(p, g, 3));
+  CHECK(p[0] == 1.0f);
+  CHECK(p[2] == 3.0f);
+  CHECK(p[1] < 2.0f);
+}
+
+TEST_CASE("An update that overflows a parameter is reported as such", "[sgd][nan]") {
+  // Finite loss and gradients, but lr * g overflows float: train_step must not claim that the
+  // parameters are still those of the last good step.
+  Sequential<float> model({1}, Dense<float>(1));
+  model.build(0);
+  model.compile(SGD<float>(1e38f), "mse");
+  Tensor<float> x({1, 1}, 10.0f), y({1, 1}, -10.0f);
+  CHECK_THROWS_WITH(model.train_step(x.view(), y.view()),
+                    Catch::Contains("NaN or infinite") && Catch::Contains("not of the step before"));
+  CHECK(model.last_step_applied());
 }

@@ -45,42 +45,41 @@ class Conv2D : public Layer<T> {
 
   Index param_count() const override { return patch() * s_.filters + s_.filters; }
 
-  void bind(T* params, T* grads) override {
-    kernel_data_ = params;
-    bias_ = params + patch() * s_.filters;
-    kernel_grad_ = grads;
-    bias_grad_ = grads + patch() * s_.filters;
-  }
+  Activation activation() const override { return s_.activation; }
 
   /// Glorot-uniform with Keras's fans: fan_in = kh kw in_channels, fan_out = kh kw filters.
   void init(Rng& rng) override {
     const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * s_.filters);
-    detail::glorot_uniform(kernel_data_, patch() * s_.filters, fan_in, fan_out, rng);
-    std::fill(bias_, bias_ + s_.filters, T(0));
+    detail::glorot_uniform(this->params(), patch() * s_.filters, fan_in, fan_out, rng);
+    std::fill(bias_data(), bias_data() + s_.filters, T(0));
   }
 
   /// The kernel as a (kh * kw * in_channels, filters) matrix (row (p, q, c)), and the bias.
-  MatrixMap<T> kernel() { return {kernel_data_, patch(), s_.filters}; }
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, s_.filters}; }
+  MatrixMap<T> kernel() { return {this->params(), patch(), s_.filters}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), s_.filters}; }
   const ConvGeometry& geometry() const { return geometry_; }
 
+ protected:
   // cols = im2col(x);  y = f(cols W + b)
-  void forward(TensorView<const T> x, TensorView<T> y) override {
+  void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
-    cols_.resize(Shape{pixels, patch()});
-    detail::im2col(x.data, batch, channels_, geometry_, cols_.data());
+    im2col_of(x);
     MatrixMap<T> Y(y.data, pixels, s_.filters);
     detail::gemm(Y, static_cast<const Tensor<T>&>(cols_).matrix(), weights());
-    detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_, s_.activation);
+    detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
   }
 
   // dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
-  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
+  void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                     TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    // cols = im2col(x), kept from the forward pass when x is that pass's input.
+    if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
     dz_.resize(Shape{pixels, s_.filters});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters, s_.activation, bias_grad_);
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters,
+                                         this->applied_activation(), this->grads() + patch() * s_.filters);
     const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
-    MatrixMap<T> dW(kernel_grad_, patch(), s_.filters);
+    MatrixMap<T> dW(this->grads(), patch(), s_.filters);
     detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(), dZ);
     if (dx) {
       dcols_.resize(Shape{pixels, patch()});
@@ -92,16 +91,22 @@ class Conv2D : public Layer<T> {
 
  private:
   Index patch() const { return geometry_.patch_size(channels_); }
-  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), s_.filters}; }
+  // Parameters: W (kh * kw * in_channels, filters), then b.
+  ConstMatrixMap<T> weights() const { return {this->params(), patch(), s_.filters}; }
+  T* bias_data() const { return this->params() + patch() * s_.filters; }
+
+  void im2col_of(TensorView<const T> x) {
+    const Index pixels = x.batch() * geometry_.out_h * geometry_.out_w;
+    cols_.resize(Shape{pixels, patch()});
+    detail::im2col(x.data, x.batch(), channels_, geometry_, cols_.data());
+    cols_source_ = x;
+  }
 
   ConvSettings s_;
   Index channels_ = 0;
   ConvGeometry geometry_;
-  T* kernel_data_ = nullptr;
-  T* bias_ = nullptr;
-  T* kernel_grad_ = nullptr;
-  T* bias_grad_ = nullptr;
-  Tensor<T> cols_;   // im2col of the last forward input, kept for dW
+  Tensor<T> cols_;                     // im2col(x), kept from forward for dW
+  TensorView<const T> cols_source_;    // the x that cols_ was computed from
   Tensor<T> dz_;     // dL/dz
   Tensor<T> dcols_;  // dL/dcols, before col2im
 };

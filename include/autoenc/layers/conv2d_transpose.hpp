@@ -49,46 +49,45 @@ class Conv2DTranspose : public Layer<T> {
 
   Index param_count() const override { return patch() * channels_ + s_.filters; }
 
-  void bind(T* params, T* grads) override {
-    kernel_data_ = params;
-    bias_ = params + patch() * channels_;
-    kernel_grad_ = grads;
-    bias_grad_ = grads + patch() * channels_;
-  }
+  Activation activation() const override { return s_.activation; }
 
   /// Glorot-uniform with Keras's fans for this kernel shape (kh, kw, filters, in_channels):
   /// fan_in = kh kw filters, fan_out = kh kw in_channels.
   void init(Rng& rng) override {
     const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * channels_);
-    detail::glorot_uniform(kernel_data_, patch() * channels_, fan_in, fan_out, rng);
-    std::fill(bias_, bias_ + s_.filters, T(0));
+    detail::glorot_uniform(this->params(), patch() * channels_, fan_in, fan_out, rng);
+    std::fill(bias_data(), bias_data() + s_.filters, T(0));
   }
 
   /// The kernel as a (kh * kw * filters, in_channels) matrix, and the bias.
-  MatrixMap<T> kernel() { return {kernel_data_, patch(), channels_}; }
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, s_.filters}; }
+  MatrixMap<T> kernel() { return {this->params(), patch(), channels_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), s_.filters}; }
   const ConvGeometry& geometry() const { return geometry_; }
 
-  void forward(TensorView<const T> x, TensorView<T> y) override {
+ protected:
+  void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
     cols_.resize(Shape{in_pixels, patch()});
     auto cols = cols_.matrix();
     const ConstMatrixMap<T> X(x.data, in_pixels, channels_);  // one row per input pixel
     detail::gemm(cols, X, weights().transpose());
     detail::col2im(cols_.data(), batch, s_.filters, geometry_, y.data);
-    detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, s_.filters, bias_, s_.activation);
+    detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, s_.filters, bias_data(),
+                                  this->applied_activation());
   }
 
-  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) override {
+  void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                     TensorView<T> dx) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
     const Index out_pixels = batch * geometry_.in_h * geometry_.in_w;
     dz_.resize(Shape{out_pixels, s_.filters});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), out_pixels, s_.filters, s_.activation, bias_grad_);
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), out_pixels, s_.filters,
+                                         this->applied_activation(), this->grads() + patch() * channels_);
     cols_.resize(Shape{in_pixels, patch()});  // reused for dcols = im2col(dz)
     detail::im2col(dz_.data(), batch, s_.filters, geometry_, cols_.data());
     const auto dcols = static_cast<const Tensor<T>&>(cols_).matrix();
     const ConstMatrixMap<T> X(x.data, in_pixels, channels_);
-    MatrixMap<T> dK(kernel_grad_, patch(), channels_);
+    MatrixMap<T> dK(this->grads(), patch(), channels_);
     detail::gemm(dK, dcols.transpose(), X);
     if (dx) {
       MatrixMap<T> dX(dx.data, in_pixels, channels_);
@@ -99,15 +98,13 @@ class Conv2DTranspose : public Layer<T> {
  private:
   // Rows of the kernel matrix: one per (p, q, output channel).
   Index patch() const { return geometry_.patch_size(s_.filters); }
-  ConstMatrixMap<T> weights() const { return {kernel_data_, patch(), channels_}; }
+  // Parameters: K (kh * kw * filters, in_channels), then b.
+  ConstMatrixMap<T> weights() const { return {this->params(), patch(), channels_}; }
+  T* bias_data() const { return this->params() + patch() * channels_; }
 
   ConvSettings s_;
   Index channels_ = 0;
   ConvGeometry geometry_;  // of the convolution C whose adjoint this layer is
-  T* kernel_data_ = nullptr;
-  T* bias_ = nullptr;
-  T* kernel_grad_ = nullptr;
-  T* bias_grad_ = nullptr;
   Tensor<T> cols_;  // x K^T in forward; im2col(dz) in backward
   Tensor<T> dz_;
 };

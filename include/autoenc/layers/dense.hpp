@@ -37,7 +37,7 @@ class Dense : public Layer<T> {
 
   Index units() const { return units_; }
   Index inputs() const { return inputs_; }
-  Activation activation() const { return activation_; }
+  Activation activation() const override { return activation_; }
 
   Shape build(const Shape& input_shape) override {
     if (input_shape.rank() != 1)
@@ -50,39 +50,34 @@ class Dense : public Layer<T> {
   // Parameters: W (inputs x units, row-major) then b (units): inputs*units + units.
   Index param_count() const override { return inputs_ * units_ + units_; }
 
-  void bind(T* params, T* grads) override {
-    kernel_ = params;
-    bias_ = params + inputs_ * units_;
-    kernel_grad_ = grads;
-    bias_grad_ = grads + inputs_ * units_;
-  }
-
   /// Glorot-uniform kernel, W ~ U(-l, l) with l = sqrt(6 / (fan_in + fan_out)); zero bias.
   void init(Rng& rng) override {
-    detail::glorot_uniform(kernel_, inputs_ * units_, double(inputs_), double(units_), rng);
-    for (Index j = 0; j < units_; ++j) bias_[j] = T(0);
+    detail::glorot_uniform(this->params(), inputs_ * units_, double(inputs_), double(units_), rng);
+    std::fill(bias_data(), bias_data() + units_, T(0));
   }
 
   /// Read/write access to the kernel (inputs x units) and bias, for inspection and tests.
-  MatrixMap<T> kernel() { return {kernel_, inputs_, units_}; }
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_, units_}; }
+  MatrixMap<T> kernel() { return {this->params(), inputs_, units_}; }
+  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), units_}; }
 
+ protected:
   // y = f(x W + b)
-  void forward(TensorView<const T> x, TensorView<T> y) override {
+  void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     auto Y = y.matrix();
     detail::gemm(Y, x.matrix(), weights());
-    detail::add_bias_and_activate(y.data, y.batch(), units_, bias_, activation_);
+    detail::add_bias_and_activate(y.data, y.batch(), units_, bias_data(), this->applied_activation());
   }
 
   // With z = x W + b and y = f(z):
   //   dz = dy * f'(z)      dW = x^T dz      db = sum over the batch of dz      dx = dz W^T
-  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
-                TensorView<T> dx) override {
+  void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                     TensorView<T> dx) override {
     const Index batch = y.batch();
     dz_.resize(Shape{batch, units_});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), batch, units_, activation_, bias_grad_);
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), batch, units_, this->applied_activation(),
+                                         this->grads() + inputs_ * units_);
     const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
-    MatrixMap<T> dW(kernel_grad_, inputs_, units_);
+    MatrixMap<T> dW(this->grads(), inputs_, units_);
     detail::gemm(dW, x.matrix().transpose(), dZ);
     if (dx) {
       auto dX = dx.matrix();
@@ -91,15 +86,13 @@ class Dense : public Layer<T> {
   }
 
  private:
-  ConstMatrixMap<T> weights() const { return {kernel_, inputs_, units_}; }
+  // Parameters: W (inputs x units, row-major), then b.
+  ConstMatrixMap<T> weights() const { return {this->params(), inputs_, units_}; }
+  T* bias_data() const { return this->params() + inputs_ * units_; }
 
   Index units_;
   Activation activation_;
   Index inputs_ = 0;
-  T* kernel_ = nullptr;
-  T* bias_ = nullptr;
-  T* kernel_grad_ = nullptr;
-  T* bias_grad_ = nullptr;
   Tensor<T> dz_;  // dL/dz for the current batch; grows to the largest batch, then stays
 };
 

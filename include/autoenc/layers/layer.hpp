@@ -11,7 +11,12 @@
 //    the model. The layer writes every element of y.
 //  - backward(x, y, dy, dx): given the forward pass's x and y and dL/dy, the layer OVERWRITES
 //    its parameter gradients with dL/dparams and, when dx.data is not null, overwrites dx with
-//    dL/dx. Nothing accumulates, so nothing needs zeroing between steps.
+//    dL/dx. Nothing accumulates, so nothing needs zeroing between steps. A layer may reuse what
+//    its last forward computed from x (Conv2D keeps im2col(x)) only when x is that forward's
+//    input (same memory and shape); otherwise it recomputes from x.
+//  - forward and backward are not virtual: they check every view's shape against the built
+//    shapes (a cheap comparison, always on, so a mismatch is an exception and never a write
+//    past a buffer) and then call the layer's forward_impl and backward_impl.
 //  - Scratch memory is kept in members that only grow: after the first batch, a layer allocates
 //    nothing.
 // SPDX-License-Identifier: MIT
@@ -22,9 +27,11 @@
 #include <string>
 
 #include "../core/config.hpp"
+#include "../core/error.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor.hpp"
+#include "activation.hpp"
 
 namespace autoenc {
 
@@ -46,8 +53,13 @@ class Layer {
   /// Number of trainable parameters (valid after build).
   virtual Index param_count() const { return 0; }
 
-  /// Points the layer at its slices of the model's parameter and gradient buffers.
-  virtual void bind(T* /*params*/, T* /*grads*/) {}
+  /// Points the layer at its slices of the model's parameter and gradient buffers (each of
+  /// param_count() elements).
+  void bind(T* params, T* grads) {
+    params_ = params;
+    grads_ = grads;
+  }
+  bool bound() const { return param_count() == 0 || (params_ != nullptr && grads_ != nullptr); }
 
   /// Initialises the layer's parameters (its slice of the model's buffer).
   virtual void init(Rng& /*rng*/) {}
@@ -56,9 +68,28 @@ class Layer {
   /// view of the same memory instead of calling forward and backward.
   virtual bool reshapes_only() const { return false; }
 
-  virtual void forward(TensorView<const T> x, TensorView<T> y) = 0;
-  virtual void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
-                        TensorView<T> dx) = 0;
+  /// The activation fused into the layer's output (linear for layers without one).
+  virtual Activation activation() const { return Activation::linear; }
+
+  /// With `on`, forward writes the pre-activation z instead of f(z) and backward takes dL/dz.
+  /// The model sets it on a sigmoid output layer trained with binary cross-entropy, whose loss
+  /// it then computes from z, as Keras does (see losses/loss.hpp).
+  void emit_logits(bool on) { emit_logits_ = on; }
+  bool emits_logits() const { return emit_logits_; }
+
+  /// y = layer(x), after checking both shapes against the built ones.
+  void forward(TensorView<const T> x, TensorView<T> y) {
+    check_views("forward", x, y);
+    forward_impl(x, y);
+  }
+
+  /// Parameter gradients and (when dx.data is set) dL/dx from dL/dy; see the contract above.
+  void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) {
+    check_views("backward", x, y);
+    check_same_shape("backward", "dy", dy.shape, y.shape);
+    if (dx) check_same_shape("backward", "dx", dx.shape, x.shape);
+    backward_impl(x, y, dy, dx);
+  }
 
   /// Keras-style name given by the model: "dense", "dense_1", ...
   const std::string& name() const { return name_; }
@@ -91,9 +122,40 @@ class Layer {
     return s;
   }
 
+ protected:
+  /// What forward and backward do, with shapes already checked.
+  virtual void forward_impl(TensorView<const T> x, TensorView<T> y) = 0;
+  virtual void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
+                             TensorView<T> dx) = 0;
+
+  /// The layer's slices of the model's buffers (param_count() elements each).
+  T* params() const { return params_; }
+  T* grads() const { return grads_; }
+
+  /// The activation forward and backward apply: none while the layer emits logits.
+  Activation applied_activation() const { return emit_logits_ ? Activation::linear : activation(); }
+
  private:
+  void check_views(const char* pass, const TensorView<const T>& x, const TensorView<const T>& y) const {
+    if (input_shape_.rank() == 0)
+      throw ConfigError(kind() + "::" + pass + ": the layer is not built; add it to a model (or call setup()) first");
+    if (!bound())
+      throw ConfigError(kind() + "::" + pass + ": the layer's parameters are not bound; build the model first");
+    if (x.shape.rank() == 0) throw ShapeError(kind() + "::" + pass + ": x has no batch dimension");
+    check_same_shape(pass, "x", x.shape, input_shape_.with_batch(x.batch()));
+    check_same_shape(pass, "y", y.shape, output_shape_.with_batch(x.batch()));
+  }
+  void check_same_shape(const char* pass, const char* what, const Shape& got, const Shape& expected) const {
+    if (got != expected)
+      throw ShapeError(kind() + (name_.empty() ? "" : " '" + name_ + "'") + "::" + pass + ": " + what +
+                       " has shape " + got.to_string() + ", expected " + expected.to_string());
+  }
+
   std::string name_;
   Shape input_shape_, output_shape_;
+  T* params_ = nullptr;
+  T* grads_ = nullptr;
+  bool emit_logits_ = false;
 };
 
 /// Layers are held by the model through this pointer type.

@@ -20,10 +20,12 @@ template <class T>
 class ShapeOnlyLayer : public Layer<T> {
  public:
   bool reshapes_only() const override { return true; }
-  void forward(TensorView<const T> x, TensorView<T> y) override {
+
+ protected:
+  void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     if (x.data != y.data) std::copy(x.data, x.data + x.size(), y.data);
   }
-  void backward(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
+  void backward_impl(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
     if (dx && dx.data != dy.data) std::copy(dy.data, dy.data + dy.size(), dx.data);
   }
 };

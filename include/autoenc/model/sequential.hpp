@@ -99,6 +99,7 @@ class Sequential {
     }
     layers_.push_back(std::move(layer));
     built_ = false;
+    fuse_output_with_loss();
     return *layers_.back();
   }
 
@@ -184,6 +185,7 @@ class Sequential {
     loss_ = loss;
     if (!built_) build();
     optimizer_->reset(param_count());
+    fuse_output_with_loss();
   }
   void compile(const Optimizer<T>& optimizer, const std::string& loss) {
     compile(optimizer, loss_from_name(loss));
@@ -281,14 +283,19 @@ class Sequential {
     last_step_applied_ = false;
     const Index count = xb.batch();
     reserve(count);
-    const TensorView<const T> prediction = forward_batch(xb);
+    const TensorView<const T> output = run_layers(xb, size());  // the logits, when fused
     TensorView<T> dy = grad_buffer(0, layers_.size() - 1, count);
-    const double loss = compute_loss<T>(loss_, prediction, yb, dy, loss_partials_);
+    const double loss = compute_loss<T>(loss_, output, yb, dy, loss_partials_, outputs_logits());
     if (!std::isfinite(loss)) return loss;
     backward_batch(xb, dy);
     if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(grads_.data(), grads_.size()).allFinite()) return loss;
-    optimizer_->step(params_.data(), grads_.data(), params_.size());
     last_step_applied_ = true;
+    // Finite gradients give finite updates (Adam refuses epsilon = 0), so this only fires when a
+    // parameter overflows: the step is applied and cannot be taken back, and the error says so.
+    if (!optimizer_->step(params_.data(), grads_.data(), params_.size()))
+      throw NumericError("train_step: the " + optimizer_->name() +
+                         " update made a parameter NaN or infinite (an overflow) although the loss and the "
+                         "gradients were finite; the parameters are those of that update, not of the step before");
     return loss;
   }
   /// Whether the last train_step updated the parameters.
@@ -305,9 +312,9 @@ class Sequential {
     double loss_sum = 0.0;
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, count = std::min(batch_size, n - first);
-      const auto prediction = forward_batch(x.view().rows(first, count));
-      loss_sum += compute_loss<T>(loss_, prediction, y.view().rows(first, count), TensorView<T>(),
-                                  loss_partials_) *
+      const auto output = run_layers(x.view().rows(first, count), size());
+      loss_sum += compute_loss<T>(loss_, output, y.view().rows(first, count), TensorView<T>(), loss_partials_,
+                                  outputs_logits()) *
                   static_cast<double>(count);
       bar.update(step + 1, loss_sum / static_cast<double>(first + count));
     }
@@ -350,6 +357,21 @@ class Sequential {
   TensorView<const T> forward_batch(TensorView<const T> x, Index n_layers = -1) {
     require_built("forward");
     if (n_layers < 0) n_layers = size();
+    const TensorView<const T> out = run_layers(x, n_layers);
+    if (n_layers < size() || !outputs_logits()) return out;
+    // A sigmoid output fused with its loss holds z: the prediction is sigmoid(z).
+    probabilities_.resize(out.shape);
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(probabilities_.data(), out.size()) =
+        Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(out.data, out.size()).logistic();
+    return probabilities_.view();
+  }
+
+  const Optimizer<T>* optimizer() const { return optimizer_.get(); }
+  LossKind loss() const { return loss_; }
+
+ private:
+  /// The first `n_layers` layers on one batch; the last layer's raw output (logits when fused).
+  TensorView<const T> run_layers(TensorView<const T> x, Index n_layers) {
     const Index count = x.batch();
     reserve(count);
     TensorView<const T> in = x;
@@ -368,8 +390,9 @@ class Sequential {
     return in;
   }
 
-  /// Back-propagates dL/dprediction through every layer after forward_batch(x), leaving each
-  /// layer's parameter gradients in gradients(). The first layer's dL/dx is not computed.
+  /// Back-propagates dy = dL/d(last layer's output, the logits when fused) through every layer
+  /// after run_layers(x), leaving each layer's parameter gradients in gradients(). The first
+  /// layer's dL/dx is not computed.
   void backward_batch(TensorView<const T> x, TensorView<T> dy) {
     const Index count = x.batch();
     for (std::size_t i = layers_.size(); i-- > 0;) {
@@ -386,10 +409,17 @@ class Sequential {
     }
   }
 
-  const Optimizer<T>* optimizer() const { return optimizer_.get(); }
-  LossKind loss() const { return loss_; }
+  /// Binary cross-entropy after a sigmoid output layer is computed from the logits, as Keras
+  /// does (losses/loss.hpp): the last layer then emits z and the model applies the sigmoid
+  /// where a prediction is asked for. Any other pairing keeps the layer's own activation.
+  void fuse_output_with_loss() {
+    for (auto& l : layers_) l->emit_logits(false);
+    if (!layers_.empty() && optimizer_ && loss_ == LossKind::binary_crossentropy &&
+        layers_.back()->activation() == Activation::sigmoid)
+      layers_.back()->emit_logits(true);
+  }
+  bool outputs_logits() const { return !layers_.empty() && layers_.back()->emits_logits(); }
 
- private:
   static std::string with_commas(Index n) {
     std::string s = std::to_string(n);
     for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
@@ -478,6 +508,7 @@ class Sequential {
   std::vector<TensorView<const T>> outputs_;  // what each layer produced in the last forward pass
   Tensor<T> grad_buffers_[2];           // dL/d(activation), alternating between layers
   Tensor<T> x_batch_, y_batch_;         // the shuffled batch, gathered
+  Tensor<T> probabilities_;             // sigmoid(z) of a fused output, for predictions
   std::vector<double> loss_partials_;
   std::ostream* out_ = &std::cout;
 };

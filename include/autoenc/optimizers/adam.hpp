@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -31,7 +32,10 @@ class Adam : public Optimizer<T> {
     if (!(learning_rate > 0)) throw ConfigError("Adam: learning_rate must be > 0");
     if (!(beta_1 >= 0 && beta_1 < 1) || !(beta_2 >= 0 && beta_2 < 1))
       throw ConfigError("Adam: beta_1 and beta_2 must be in [0, 1)");
-    if (!(epsilon >= 0)) throw ConfigError("Adam: epsilon must be >= 0");
+    // With epsilon = 0 a parameter whose gradient has always been 0 gets m / sqrt(v) = 0 / 0.
+    if (!(epsilon > 0) || !std::isfinite(epsilon))
+      throw ConfigError("Adam: epsilon must be > 0 (it keeps m / (sqrt(v) + epsilon) finite), got " +
+                        std::to_string(epsilon));
   }
 
   std::string name() const override { return "Adam"; }
@@ -47,13 +51,14 @@ class Adam : public Optimizer<T> {
     t_ = 0;
   }
 
-  void step(T* params, const T* grads, Index n) override {
+  bool step(T* params, const T* grads, Index n) override {
     if (static_cast<Index>(m_.size()) != n) reset(n);
     ++t_;
     const double t = static_cast<double>(t_);
     const T lr_t = T(lr_ * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t)));
     const T b1 = T(beta_1_), b2 = T(beta_2_), eps = T(epsilon_);
     using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    std::atomic<bool> finite{true};
     parallel_for_range(n, detail::kOptimizerChunk, [&](Index i0, Index i1) {
       const Index len = i1 - i0;
       Eigen::Map<Array> p(params + i0, len), m(m_.data() + i0, len), v(v_.data() + i0, len);
@@ -61,7 +66,9 @@ class Adam : public Optimizer<T> {
       m = b1 * m + (T(1) - b1) * g;
       v = b2 * v + (T(1) - b2) * g.square();
       p -= lr_t * m / (v.sqrt() + eps);
+      if (!p.allFinite()) finite.store(false, std::memory_order_relaxed);  // the chunk is still in cache
     });
+    return finite.load();
   }
 
   /// Steps taken since the last reset.

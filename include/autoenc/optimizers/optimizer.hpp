@@ -18,8 +18,10 @@ class Optimizer {
   virtual std::string config_string() const { return ""; }
   /// Sizes the optimizer's state for n parameters and forgets past steps.
   virtual void reset(Index n_params) = 0;
-  /// One update of params[0, n) from grads[0, n).
-  virtual void step(T* params, const T* grads, Index n) = 0;
+  /// One update of params[0, n) from grads[0, n). Returns false when the update left a
+  /// parameter NaN or infinite (checked in the same pass), which finite gradients can only do
+  /// by overflowing a huge parameter.
+  virtual bool step(T* params, const T* grads, Index n) = 0;
   virtual std::unique_ptr<Optimizer> clone() const = 0;
 };
 

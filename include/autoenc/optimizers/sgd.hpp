@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,10 @@ class SGD : public Optimizer<T> {
     velocity_.assign(momentum_ > 0 ? static_cast<std::size_t>(n_params) : 0, T(0));
   }
 
-  void step(T* params, const T* grads, Index n) override {
+  bool step(T* params, const T* grads, Index n) override {
     const T lr = T(lr_), mu = T(momentum_);
     if (momentum_ > 0 && static_cast<Index>(velocity_.size()) != n) reset(n);
+    std::atomic<bool> finite{true};
     parallel_for_range(n, detail::kOptimizerChunk, [&](Index i0, Index i1) {
       for (Index i = i0; i < i1; ++i) {
         if (momentum_ > 0) {
@@ -45,7 +47,10 @@ class SGD : public Optimizer<T> {
           params[i] -= lr * grads[i];
         }
       }
+      if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(params + i0, i1 - i0).allFinite())
+        finite.store(false, std::memory_order_relaxed);
     });
+    return finite.load();
   }
 
  private:

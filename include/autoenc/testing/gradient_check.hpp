@@ -4,7 +4,8 @@
 // For a layer y = g(x; w) and a fixed random r, the scalar L = sum(y * r) has dL/dy = r, so one
 // backward(dy = r) must give dL/dx and dL/dw. Each entry is compared with the central
 // difference (L(v + h) - L(v - h)) / 2h. Run it with T = double.
-// The analytic gradients are pre-filled with NaN, so an entry backward never writes fails.
+// The analytic gradients are pre-filled with NaN, so an entry backward never writes fails, and
+// so does any entry where either value is NaN or infinite.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,13 +31,28 @@ struct GradientCheckResult {
   bool passed() const { return worst_error <= 1.0; }
 };
 
-struct GradientCheckOptions {
-  Index batch = 3;
-  std::uint64_t seed = 7;
+/// The central difference's step and the tolerance: an entry passes when
+/// |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|).
+struct FiniteDifferenceSettings {
   double h = 1e-6;
   double atol = 1e-7, rtol = 1e-5;
+};
+
+/// The settings of a check on random data: the finite differences, and the batch of inputs.
+struct GradientCheckOptions : FiniteDifferenceSettings {
+  Index batch = 3;
+  std::uint64_t seed = 7;
   double input_low = -1, input_high = 1;  ///< inputs are drawn uniformly from this range
 };
+
+namespace detail {
+/// The error of one entry in units of the tolerance (<= 1 passes); infinite when either value
+/// is not finite, so a NaN can never pass for a match.
+inline double gradient_entry_error(double analytic, double numeric, const FiniteDifferenceSettings& fd) {
+  if (!std::isfinite(analytic) || !std::isfinite(numeric)) return std::numeric_limits<double>::infinity();
+  return std::abs(analytic - numeric) / (fd.atol + fd.rtol * std::max(std::abs(analytic), std::abs(numeric)));
+}
+}  // namespace detail
 
 /// Builds `layer` for `input_shape`, initialises it, and checks dL/dx and every dL/dw.
 template <class T>
@@ -74,8 +90,7 @@ GradientCheckResult check_layer_gradients(Layer<T>& layer, const Shape& input_sh
     const double minus = loss();
     v = saved;
     const double numeric = (plus - minus) / (2 * opt.h);
-    double err = std::abs(analytic - numeric) / (opt.atol + opt.rtol * std::max(std::abs(analytic), std::abs(numeric)));
-    if (std::isnan(analytic)) err = std::numeric_limits<double>::infinity();
+    const double err = detail::gradient_entry_error(analytic, numeric, opt);
     ++res.entries_checked;
     if (err > res.worst_error || (std::isinf(err) && res.worst.empty())) {
       res.worst_error = err;
@@ -98,16 +113,18 @@ GradientCheckResult check_layer_gradients(Layer<T>& layer, const Shape& input_sh
 
 struct ModelGradientCheck {
   double worst_error = 0;    ///< as in GradientCheckResult: <= 1 passes
+  std::string worst;         ///< which parameter was worst, with both values
   double gradient_norm = 0;  ///< |dL/dparams|, to catch checks of all-zero gradients
+  Index entries_checked = 0;
   bool passed() const { return worst_error <= 1.0; }
 };
 
-/// Checks a compiled model's parameter gradients, as one train_step computes them, against
-/// central differences of evaluate() (the model's loss) for every parameter. The parameters
-/// are restored afterwards, whatever the optimizer did.
+/// Checks a compiled model's parameter gradients on the batch (x, y), as one train_step
+/// computes them, against central differences of evaluate() (the model's loss) for every
+/// parameter. The parameters are restored afterwards, whatever the optimizer did.
 template <class T>
 ModelGradientCheck check_model_gradients(Sequential<T>& model, const Tensor<T>& x, const Tensor<T>& y,
-                                         const GradientCheckOptions& opt = {}) {
+                                         const FiniteDifferenceSettings& fd = {}) {
   using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   auto params = model.parameters();
   const Vector before = params;
@@ -116,17 +133,41 @@ ModelGradientCheck check_model_gradients(Sequential<T>& model, const Tensor<T>& 
   params = before;
   ModelGradientCheck res;
   res.gradient_norm = static_cast<double>(analytic.norm());
+  res.worst_error = -1;
   for (Index i = 0; i < params.size(); ++i) {
     const T saved = params[i];
-    params[i] = T(static_cast<double>(saved) + opt.h);
+    params[i] = T(static_cast<double>(saved) + fd.h);
     const double plus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
-    params[i] = T(static_cast<double>(saved) - opt.h);
+    params[i] = T(static_cast<double>(saved) - fd.h);
     const double minus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
     params[i] = saved;
-    const double numeric = (plus - minus) / (2 * opt.h), a = static_cast<double>(analytic[i]);
-    res.worst_error = std::max(res.worst_error, std::abs(numeric - a) / (opt.atol + opt.rtol * std::max(std::abs(a), std::abs(numeric))));
+    const double numeric = (plus - minus) / (2 * fd.h), a = static_cast<double>(analytic[i]);
+    const double err = detail::gradient_entry_error(a, numeric, fd);
+    ++res.entries_checked;
+    if (err > res.worst_error) {
+      res.worst_error = err;
+      res.worst = "dL/dparam[" + std::to_string(i) + "]: analytic " + std::to_string(a) + ", numeric " +
+                  std::to_string(numeric);
+    }
   }
+  res.worst_error = std::max(res.worst_error, 0.0);
   return res;
+}
+/// The batch and input range belong to the random-data overload below; with given data they
+/// would be ignored, so this combination does not compile.
+template <class T>
+ModelGradientCheck check_model_gradients(Sequential<T>&, const Tensor<T>&, const Tensor<T>&,
+                                         const GradientCheckOptions&) = delete;
+
+/// The same check on random data: opt.batch inputs drawn from U(input_low, input_high) and
+/// targets from U(0, 1) (valid for every loss), both from opt.seed.
+template <class T>
+ModelGradientCheck check_model_gradients(Sequential<T>& model, const GradientCheckOptions& opt) {
+  Rng rng(opt.seed);
+  Tensor<T> x(model.input_shape().with_batch(opt.batch)), y(model.output_shape().with_batch(opt.batch));
+  for (auto& v : x) v = T(rng.uniform(opt.input_low, opt.input_high));
+  for (auto& v : y) v = T(rng.uniform(0, 1));
+  return check_model_gradients(model, x, y, static_cast<const FiniteDifferenceSettings&>(opt));
 }
 
 }  // namespace testing
