@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include <autoenc/autoenc.hpp>
 
@@ -54,4 +57,70 @@ TEST_CASE("Activation derivatives from the output match finite differences", "[a
 TEST_CASE("Activations are found by their Keras names", "[activation]") {
   for (Activation a : kAll) CHECK(activation_from_name(activation_name(a)) == a);
   CHECK_THROWS_WITH(activation_from_name("rleu"), Catch::Contains("unknown activation 'rleu'"));
+}
+
+TEST_CASE("ELU and SELU in double are exact to 1e-15 relative, near 0 included", "[activation]") {
+  // The reference is std::expm1 in long double; the float path's Taylor branch (|z| < 1/64)
+  // would be off by up to z^4 / 120 = 5e-10 relative here.
+  double worst = 0, at = 0;
+  for (int i = 0; i <= 200000; ++i) {
+    // z from -40 to -1e-12, denser near 0 where e^z - 1 cancels: -40 * 10^(-12 (i / 200000))
+    const double z = -40.0 * std::pow(10.0, -13.6 * i / 200000.0);
+    const double y = activation_value(Activation::elu, z);
+    const double exact = static_cast<double>(std::expm1(static_cast<long double>(z)));
+    const double rel = std::abs(y - exact) / std::abs(exact);
+    if (rel > worst) worst = rel, at = z;
+  }
+  INFO("worst relative error " << worst << " at z = " << at);
+  CHECK(worst <= 1e-15);
+  const double z = -1.0 / 100;
+  CHECK(activation_value(Activation::selu, z) ==
+        Approx(detail::kSeluScale * detail::kSeluAlpha * double(std::expm1(static_cast<long double>(z)))).epsilon(1e-15));
+}
+
+TEST_CASE("Float activations used in training match the double functions over a dense sweep", "[activation][float]") {
+  // Every 397th float in [-80, 80] (about 10 million values, each sign), computed in float and
+  // compared with the double function. The bounds are what these float kernels achieve (Eigen's
+  // vectorised exp, tanh and logistic; ELU's Taylor branch) with a margin; a wrong constant, a
+  // branch at the wrong place or a lost sign breaks them by orders of magnitude.
+  struct Bound {
+    Activation activation;
+    double relative;  ///< |y_float - y| <= relative |y| + absolute
+    double absolute;
+  };
+  constexpr double ulp = 5.96e-8;  // 2^-24, half the gap between floats in [1, 2)
+  const Bound bounds[] = {
+      {Activation::linear, 0, 0},
+      {Activation::relu, 0, 0},
+      // Eigen's float logistic is a rational approximation accurate in absolute terms (about
+      // 1.5e-7); in the far negative tail, where sigmoid < 1.3e-4, it keeps only about 3 digits.
+      {Activation::sigmoid, 1.5e-3, 3 * ulp},
+      {Activation::tanh, 8 * ulp, 1e-37},
+      // e^z - 1 below z = -1/64 loses up to 6 bits relative, never more than 2^-24 absolute.
+      {Activation::elu, 64 * ulp, ulp},
+      {Activation::selu, 64 * ulp, 2 * ulp},  // the same e^z - 1, times 1.76
+      {Activation::softplus, 8 * ulp, 1e-37},
+  };
+  for (const Bound& b : bounds) {
+    std::vector<float> z;
+    for (int sign = 0; sign < 2; ++sign)
+      for (std::uint32_t bits = 0;; bits += 397) {
+        const std::uint32_t pattern = bits | (sign ? 0x80000000u : 0u);
+        float v;
+        std::memcpy(&v, &pattern, sizeof v);
+        if (std::abs(v) > 80) break;
+        z.push_back(v);
+      }
+    std::vector<float> y = z;
+    activation_forward<float>(b.activation, y.data(), Index(y.size()));
+    double worst = 0;
+    float at = 0;
+    for (std::size_t i = 0; i < z.size(); ++i) {
+      const double exact = activation_value(b.activation, double(z[i]));
+      const double excess = std::abs(double(y[i]) - exact) / (b.relative * std::abs(exact) + b.absolute + 1e-300);
+      if (excess > worst) worst = excess, at = z[i];
+    }
+    INFO(activation_name(b.activation) << ": worst error " << worst << " x the bound, at z = " << at);
+    CHECK(worst <= 1.0);
+  }
 }
