@@ -27,17 +27,27 @@ TEST_CASE("A point lands at the pixel the transform says", "[plot]") {
   CHECK(t(0, 0).y == Approx(120));
   CHECK(t(10, 100).x == Approx(250));
 
-  // Drawn through a figure, the marker's centre pixel takes the marker's colour.
+  // Drawn through a figure, each marker's centre pixel takes that marker's colour, and the
+  // pixel under a place where nothing was drawn stays white.
   Figure fig(300, 200);
   auto& a = fig.axes();
-  a.set_xlim(0, 10).set_ylim(0, 10).scatter({2.0}, {7.0}, std::vector<Color>{{1, 0, 0}}, {Marker::circle, 4, 0, {}, ""});
+  a.set_xlim(0, 10).set_ylim(0, 10);
+  a.scatter({2.0}, {7.0}, std::vector<Color>{{1, 0, 0}}, {Marker::circle, 4, 0, {}, ""});
+  a.scatter({8.0}, {3.0}, std::vector<Color>{{0, 0, 1}}, {Marker::circle, 4, 0, {}, ""});
   const Canvas c = fig.render();
-  // Recompute the panel's transform as render() does and read the pixel under the point.
-  bool found = false;
-  for (int y = 0; y < c.height() && !found; ++y)
-    for (int x = 0; x < c.width() && !found; ++x)
-      if (near(c.pixel(x, y), {1, 0, 0})) found = true;
-  CHECK(found);
+  const Transform panel = fig.panel_transform();
+  // The panel sits inside the figure, with the margins for tick labels on the left and below.
+  CHECK(panel.left > 0.1 * 300);
+  CHECK(panel.left + panel.width < 300);
+  CHECK(panel.top + panel.height < 200 - 20);
+  const auto pixel_at = [&](double x, double y) {
+    const Point p = panel(x, y);
+    return c.pixel(int(std::floor(p.x)), int(std::floor(p.y)));
+  };
+  CHECK(near(pixel_at(2, 7), {1, 0, 0}));
+  CHECK(near(pixel_at(8, 3), {0, 0, 1}));
+  CHECK(is_white(pixel_at(8, 7)));
+  CHECK(is_white(pixel_at(2, 3)));
 }
 
 TEST_CASE("Colormaps hit their end points and middle", "[plot]") {
@@ -130,8 +140,14 @@ TEST_CASE("Bad plot input is skipped or refused, never drawn at random", "[plot]
   CHECK_THROWS_AS(Figure(0, 100), ConfigError);
   CHECK_THROWS_AS(Canvas(-1, 5), ConfigError);
   Figure empty(100, 80);
-  empty.axes().plot({}, {});  // an empty series draws an empty panel
-  CHECK_NOTHROW(empty.render());
+  empty.axes().plot({}, {});  // an empty series draws an empty panel: a frame, white inside
+  const Canvas blank = empty.render();
+  const Transform t = empty.panel_transform();
+  int inked = 0;
+  for (int y = int(t.top) + 2; y < int(t.top + t.height) - 2; ++y)
+    for (int x = int(t.left) + 2; x < int(t.left + t.width) - 2; ++x) inked += !is_white(blank.pixel(x, y));
+  CHECK(inked == 0);
+  CHECK(blank.pixel(int(t.left + t.width / 2), int(std::lround(t.top))).r < 0.5);  // the top of the frame
   CHECK_THROWS_AS(empty.save_png("/nonexistent-dir/x.png"), IoError);
   CHECK(nice_ticks(0, 1).size() >= 5);
   CHECK(nice_ticks(1, 1).empty());

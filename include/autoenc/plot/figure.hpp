@@ -269,16 +269,18 @@ class Axes {
     return t;
   }
 
-  /// Draws the panel into the cell (x, y, w, h) of the canvas; `scale` = pixels per point.
-  void render(Canvas& c, double x, double y, double w, double h, double scale) const {
+  /// Where the panel draws in the cell (x, y, w, h) of a canvas (`scale` = pixels per point):
+  /// the plotting area left after room for ticks, labels, title and colorbar, and its
+  /// data-to-pixel transform.
+  Transform layout(double x, double y, double w, double h, double scale) const {
     const double font = 10 * scale, title_font = 12 * scale;
     const bool labels = axes_visible_ && ticks_visible_;
     double left = x + (labels ? std::max(0.1 * w, 4.2 * font) : 0.04 * w);
     double right = x + w - (colorbar_ ? std::max(0.16 * w, 6 * font) : 0.04 * w);
     double top = y + (title_.empty() ? 0.05 * h : std::max(0.09 * h, 2.2 * title_font));
     double bottom = y + h - (labels ? std::max(0.09 * h, 2.6 * font) : 0.04 * h);
-    if (right - left < 4 || bottom - top < 4) return;  // too small to draw anything
-    if (equal_aspect_) {  // square pixels for images: shrink the box to the data's aspect, centred
+    if (equal_aspect_ && right - left >= 4 && bottom - top >= 4) {
+      // Square pixels for images: shrink the box to the data's aspect, centred.
       const Transform full = transform(left, top, right - left, bottom - top);
       const double data_aspect = std::abs(full.x1 - full.x0) / std::abs(full.y1 - full.y0);
       const double box_w = right - left, box_h = bottom - top;
@@ -290,7 +292,15 @@ class Axes {
         top += shrink, bottom -= shrink;
       }
     }
-    const Transform t = transform(left, top, right - left, bottom - top);
+    return transform(left, top, right - left, bottom - top);
+  }
+
+  /// Draws the panel into the cell (x, y, w, h) of the canvas; `scale` = pixels per point.
+  void render(Canvas& c, double x, double y, double w, double h, double scale) const {
+    const double font = 10 * scale, title_font = 12 * scale;
+    const Transform t = layout(x, y, w, h, scale);
+    const double left = t.left, top = t.top, right = t.left + t.width, bottom = t.top + t.height;
+    if (t.width < 4 || t.height < 4) return;  // too small to draw anything
 
     c.clip(left, top, right, bottom);
     for (const auto& r : ref_lines_) {
@@ -460,12 +470,8 @@ class Figure {
     return Figure(int(std::lround(w * dpi)), int(std::lround(h * dpi)), rows, cols, dpi);
   }
 
-  Axes& axes(int row = 0, int col = 0) {
-    if (row < 0 || row >= rows_ || col < 0 || col >= cols_)
-      throw ConfigError("Figure::axes: panel (" + std::to_string(row) + ", " + std::to_string(col) + ") outside a " +
-                        std::to_string(rows_) + "x" + std::to_string(cols_) + " grid");
-    return axes_[std::size_t(row * cols_ + col)];
-  }
+  Axes& axes(int row = 0, int col = 0) { return axes_[panel_index(row, col)]; }
+  const Axes& axes(int row = 0, int col = 0) const { return axes_[panel_index(row, col)]; }
 
   Canvas render() const {
     Canvas c(width_, height_);
@@ -477,7 +483,20 @@ class Figure {
 
   void save_png(const std::string& path) const { render().save_png(path); }
 
+  /// The data-to-pixel transform of panel (row, col) as render() draws it.
+  Transform panel_transform(int row = 0, int col = 0) const {
+    const double cw = double(width_) / cols_, ch = double(height_) / rows_;
+    return axes(row, col).layout(col * cw, row * ch, cw, ch, dpi_ / 72.0);
+  }
+
  private:
+  std::size_t panel_index(int row, int col) const {
+    if (row < 0 || row >= rows_ || col < 0 || col >= cols_)
+      throw ConfigError("Figure::axes: panel (" + std::to_string(row) + ", " + std::to_string(col) + ") outside a " +
+                        std::to_string(rows_) + "x" + std::to_string(cols_) + " grid");
+    return std::size_t(row * cols_ + col);
+  }
+
   int width_, height_, rows_, cols_;
   double dpi_;
   std::vector<Axes> axes_;
