@@ -16,6 +16,7 @@ std::string data_dir() {
 }  // namespace
 
 TEST_CASE("The chapter's Dense autoencoder learns real MNIST digits", "[mnist][end-to-end]") {
+  constexpr double kMeasuredTestLoss = 0.0249;
   auto mnist = load_mnist<float>(data_dir());
   REQUIRE(mnist.train_images.shape() == Shape{60000, 28, 28, 1});
   REQUIRE(mnist.test_images.shape() == Shape{10000, 28, 28, 1});
@@ -35,7 +36,11 @@ TEST_CASE("The chapter's Dense autoencoder learns real MNIST digits", "[mnist][e
 
   // The yardstick: the best constant guess, the mean training image, scores the pixel variance
   // (about 0.067 on MNIST). A model that has learnt digits must do far better; the chapter's
-  // full run reaches 0.0066, and three epochs on 10,000 images (235 steps, one full epoch's worth) reach about 0.025 (measured here: 0.0249).
+  // full run reaches 0.0066. This run is fixed by its seeds (bit-identical with any thread
+  // count): three epochs on 10,000 images give a test loss of 0.0249 on AVX2 and AVX-512
+  // machines. The window of +-10% leaves room for another CPU's rounding (the products' kernels
+  // differ between instruction sets) and catches any real regression, or a suspiciously good
+  // number (evaluating on the training images would give less).
   const Eigen::RowVectorXf mean = train.matrix().colwise().mean();
   const double baseline = (test.matrix().rowwise() - mean).array().square().mean();
   INFO("test loss " << test_loss << ", mean-image baseline " << baseline << ", epoch losses " << h.loss[0] << " "
@@ -43,5 +48,5 @@ TEST_CASE("The chapter's Dense autoencoder learns real MNIST digits", "[mnist][e
   CHECK(baseline > 0.05);
   CHECK(h.loss[2] < h.loss[0]);
   CHECK(test_loss < 0.5 * baseline);
-  CHECK(test_loss < 0.035);
+  CHECK(test_loss == Approx(kMeasuredTestLoss).epsilon(0.10));
 }

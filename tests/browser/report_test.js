@@ -4,6 +4,7 @@
 //
 //   node report_test.js path/to/report.html [screenshot.png]
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
@@ -34,8 +35,20 @@ function check(condition, message) {
     for (const f of figures) check(f.ok && f.local, `figure loaded from the page itself: ${f.alt}`);
     check(await page.$$eval('.missing', m => m.length) === 0, 'no figure is missing');
     check(await page.$$eval('script[src], link[href^="http"]', s => s.length) === 0, 'nothing is fetched from the network');
-    const table = await page.$eval('#dense table', t => t.innerText);
-    check(/716,640/.test(table) && /0\.0066/.test(table), 'the Dense section shows our parameter count beside the book\'s loss');
+    // The Dense section's "autoenc" column holds the numbers this run measured (results/dense.txt),
+    // and the book's column the book's.
+    const rows = await page.$$eval('#dense table tr', trs => trs.slice(1).map(tr =>
+      Array.from(tr.cells).map(c => c.textContent.trim())));
+    const row = what => rows.find(r => r[0] === what) || [];
+    const measured = Object.fromEntries(fs.readFileSync(path.join(path.dirname(report), 'results', 'dense.txt'), 'utf8')
+      .split('\n').filter(l => l.includes(': ')).map(l => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+    const withCommas = n => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    check(row('Total params')[1] === withCommas(measured.params) && measured.params === '716640',
+      `our parameter count is the run's: ${row('Total params')[1]}`);
+    check(row('test loss')[1] === measured.test_loss && Number(measured.test_loss) > 0 && Number(measured.test_loss) < 0.1,
+      `our test loss is the run's: ${row('test loss')[1]}`);
+    check(row('loss, last epoch')[1] === measured.final_train_loss && row('loss, last epoch')[2] === '0.0066',
+      `our last training loss (${row('loss, last epoch')[1]}) stands beside the book's (0.0066)`);
 
     // The latent map: drawn, coloured by digit, then by cluster.
     await page.waitForFunction(() => window.latentMap !== undefined);
