@@ -2,13 +2,38 @@
 //
 // The algorithm, for X (n samples x d features) and k centres c_j:
 //   E step   label_i = argmin_j |x_i - c_j|^2      (ties go to the lowest j)
-//   M step   c_j = mean of the samples labelled j  (an empty cluster takes the sample farthest
-//                                                   from its centre, as scikit-learn does)
+//   M step   c_j = mean of the samples labelled j  (empty clusters: see below)
 // repeated until the labels stop changing or the centres move less than tol_eff in total
-// (sum of squared shifts), with tol_eff = tol * mean over features of the variance of X.
-// Like scikit-learn, the data are centred first (x - mean) and the mean is added back to the
-// centres at the end; n_init runs share one random generator and the run with the lowest
-// inertia (sum of squared distances to the nearest centre) is kept.
+// (sum of squared shifts), with tol_eff = tol * mean over features of the population variance
+// of X (numpy's var, ddof = 0). Like scikit-learn, the data are centred first (x - mean) and
+// the mean is added back to the centres at the end. Lloyd and Elkan give the same labels, ties
+// included.
+//
+// Matching scikit-learn 1.2 (sklearn/cluster/_kmeans.py, _k_means_common.pyx):
+//  - n_init runs share one random generator. The first run is kept, and a later run replaces it
+//    only if its inertia (sum of squared distances to the own centre) is strictly lower AND its
+//    labels are not the kept run's clustering (_is_same_clustering: each of its labels maps
+//    to a single kept label; one-way, so a finer clustering counts as the same).
+//  - Empty clusters (_relocate_empty_clusters_dense): after the E step, each empty cluster takes
+//    one of the samples farthest from the centre they were just assigned to (the old centre),
+//    even when every distance is 0. That sample leaves its cluster's sum (its label does not
+//    change); a cluster left with no sample keeps what is left of its sum, zero, as its centre:
+//    the data mean (_average_centers skips it).
+//  - k-means++ draws candidates with np.searchsorted(cumsum(d^2), r) (the first index whose
+//    cumulative sum is >= r) clipped to n - 1, d^2 the squared distance to the nearest centre
+//    so far, r = uniform * potential, the potential being the sum of d^2 of the centre chosen.
+//    Of 2 + floor(ln k) candidates, the first with the lowest potential is taken.
+// Remaining differences from scikit-learn:
+//  - Random numbers come from autoenc's generator, not NumPy's: runs with the same random_state
+//    start from different centres than scikit-learn's.
+//  - Exact ties in an E step after the first: scikit-learn's elkan keeps the current label, its
+//    lloyd takes the lowest index; here both take the lowest index.
+//  - Several clusters empty at once: they are filled in index order by the farthest samples,
+//    farthest first. scikit-learn takes the same samples (up to ties) in the order of numpy's
+//    argpartition, which numpy leaves unspecified. Equal distances: the later sample first (what
+//    numpy does for one empty cluster and 4 samples or more).
+//  - Distances are |x - c|^2 computed directly, not |x|^2 - 2 x.c + |c|^2 (the E step ranks by
+//    |c|^2 - 2 x.c as scikit-learn does); the results agree up to rounding.
 //
 // Speed and determinism: the E step ranks the centres of each sample by |c|^2 - 2 x.c (|x|^2 is
 // the same for every centre), computing the dot products for blocks of 256 samples at once
@@ -43,6 +68,29 @@ inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
   if (s == "elkan") return KMeansAlgorithm::elkan;
   throw ConfigError("KMeans: unknown algorithm '" + s + "' (known: lloyd, elkan)");
 }
+
+namespace detail {
+/// scikit-learn's _is_same_clustering: whether every label of labels1 goes with a single label of
+/// labels2 (the same partition up to a renumbering; one-way, so labels1 may be finer).
+inline bool is_same_clustering(const std::vector<int>& labels1, const std::vector<int>& labels2, int n_clusters) {
+  std::vector<int> mapping(static_cast<std::size_t>(n_clusters), -1);
+  for (std::size_t i = 0; i < labels1.size(); ++i) {
+    int& m = mapping[std::size_t(labels1[i])];
+    if (m == -1)
+      m = labels2[i];
+    else if (m != labels2[i])
+      return false;
+  }
+  return true;
+}
+/// The k-means++ candidate for the draw r in [0, potential): np.searchsorted(cumulative, r), the
+/// first i with cumulative_i >= r (side='left'), clipped to the last sample because the potential
+/// (summed in another order) can exceed cumulative's last value by rounding.
+inline Index kmeans_plus_plus_candidate(const std::vector<double>& cumulative, double r) {
+  const Index cand = Index(std::lower_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin());
+  return std::min(cand, Index(cumulative.size()) - 1);
+}
+}  // namespace detail
 
 /// k-means clustering with scikit-learn's vocabulary.
 ///
@@ -126,7 +174,7 @@ class KMeans {
 
     Rng rng(seed_);
     const int runs = init_ == KMeansInit::given ? 1 : n_init_;
-    double best = std::numeric_limits<double>::infinity();
+    double best = 0;
     for (int run = 0; run < runs; ++run) {
       Matrix centers = initial_centers(Xc, rng, mean);
       std::vector<int> labels;
@@ -135,7 +183,9 @@ class KMeans {
                                  ? run_elkan(Xc, centers, labels, tol_eff, iterations)
                                  : run_lloyd(Xc, centers, labels, tol_eff, iterations);
       if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
-      if (inertia < best) {
+      // As scikit-learn: a lower inertia with the same clustering (rounding, or centres that
+      // max_iter left off their clusters' means) does not replace the kept run.
+      if (run == 0 || (inertia < best && !detail::is_same_clustering(labels, labels_, n_clusters_))) {
         best = inertia;
         labels_ = std::move(labels);
         cluster_centers_ = centers.rowwise() + mean;
@@ -198,38 +248,45 @@ class KMeans {
       for (Index j = 0; j < k; ++j) centers.row(j) = Xc.row(order[std::size_t(j)]);
       return centers;
     }
-    // Greedy k-means++: each new centre is the best of 2 + floor(ln k) candidates drawn with
-    // probability proportional to the squared distance to the nearest centre so far.
+    // Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new centre is the best of
+    // 2 + floor(ln k) candidates drawn with probability proportional to d_i^2, the squared
+    // distance of sample i to the nearest centre so far:
+    //   r = uniform * potential,  candidate = first i with d_1^2 + ... + d_i^2 >= r,
+    //   potential(candidate) = sum_i min(d_i^2, |x_i - x_candidate|^2),
+    // and the candidate with the lowest potential (the first of equals) becomes the centre; its
+    // potential and distances are the next round's.
     const int trials = 2 + static_cast<int>(std::log(double(k)));
     centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
     std::vector<double> closest(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
-    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), partial;
+    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), best_dist, partial;
+    // sum_i value(i), over parallel blocks whose partial sums are added in block order
+    // (deterministic).
+    const Index blocks = detail::ceil_div(n, kChunk * 4);
+    auto ordered_sum = [&](const auto& value) {
+      partial.assign(static_cast<std::size_t>(blocks), 0.0);
+      parallel_for(blocks, [&](Index b) {
+        double sum = 0;
+        for (Index i = b * kChunk * 4; i < std::min(n, (b + 1) * kChunk * 4); ++i) sum += value(i);
+        partial[std::size_t(b)] = sum;
+      });
+      double total = 0;
+      for (double v : partial) total += v;
+      return total;
+    };
+    double potential = ordered_sum([&](Index i) {
+      return closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
+    });
     for (Index c = 1; c < k; ++c) {
       std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
-      const double potential = cumulative.back();
       double best_potential = std::numeric_limits<double>::infinity();
       Index best_candidate = 0;
-      std::vector<double> best_dist;
       for (int t = 0; t < trials; ++t) {
         const double r = rng.uniform() * potential;
-        Index cand = Index(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin());
-        cand = std::min(cand, n - 1);
-        // The candidate's potential: sum over samples of the distance to the nearest centre,
-        // computed in parallel blocks whose partial sums are added in block order.
-        const Index blocks = detail::ceil_div(n, kChunk * 4);
-        partial.assign(static_cast<std::size_t>(blocks), 0.0);
-        parallel_for(blocks, [&](Index b) {
-          double sum = 0;
-          for (Index i = b * kChunk * 4; i < std::min(n, (b + 1) * kChunk * 4); ++i) {
-            const double dist = std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
-            candidate_dist[std::size_t(i)] = dist;
-            sum += dist;
-          }
-          partial[std::size_t(b)] = sum;
+        const Index cand = detail::kmeans_plus_plus_candidate(cumulative, r);
+        const double pot = ordered_sum([&](Index i) {
+          return candidate_dist[std::size_t(i)] =
+                     std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
         });
-        double pot = 0;
-        for (double v : partial) pot += v;
         if (pot < best_potential) {
           best_potential = pot;
           best_candidate = cand;
@@ -238,7 +295,8 @@ class KMeans {
         }
       }
       centers.row(c) = Xc.row(best_candidate);
-      closest = best_dist;
+      closest.swap(best_dist);
+      potential = best_potential;
     }
     return centers;
   }
@@ -352,29 +410,40 @@ class KMeans {
       total += sums[std::size_t(g)];
       for (Index j = 0; j < k; ++j) count[std::size_t(j)] += counts[std::size_t(g)][std::size_t(j)];
     }
-    // Empty clusters take the samples farthest from their centres, farthest first.
+    // Empty clusters (scikit-learn's _relocate_empty_clusters_dense): the m empty clusters, in
+    // index order, take the m samples farthest from the centre of their label in this E step
+    // (the old centres), farthest first and of equal distances the later sample first. Each
+    // moves even at distance 0 and leaves its cluster's sum: total_from -= x, n_from -= 1,
+    // total_empty = x, n_empty = 1. Its label stays.
     std::vector<Index> empty;
     for (Index j = 0; j < k; ++j)
       if (count[std::size_t(j)] == 0) empty.push_back(j);
     if (!empty.empty()) {
-      std::vector<T> dist(static_cast<std::size_t>(n));  // to the centre each sample had
+      std::vector<T> dist(static_cast<std::size_t>(n));
       for (Index i = 0; i < n; ++i) dist[std::size_t(i)] = (Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm();
       std::vector<Index> order(static_cast<std::size_t>(n));
       std::iota(order.begin(), order.end(), Index(0));
-      std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return dist[std::size_t(a)] > dist[std::size_t(b)]; });
-      for (std::size_t e = 0; e < empty.size() && e < order.size(); ++e) {
+      const auto m = static_cast<std::ptrdiff_t>(empty.size());  // <= k <= n
+      std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](Index a, Index b) {
+        const T da = dist[std::size_t(a)], db = dist[std::size_t(b)];
+        return da > db || (da == db && a > b);
+      });
+      for (std::size_t e = 0; e < empty.size(); ++e) {
         const Index i = order[e], from = labels[std::size_t(i)];
-        if (dist[std::size_t(i)] <= 0) break;  // all samples sit on their centres: nothing to move
         total.row(from) -= Xc.row(i);
         count[std::size_t(from)] -= 1;
         total.row(empty[e]) = Xc.row(i);
         count[std::size_t(empty[e])] = 1;
       }
     }
+    // c_j = total_j / n_j. A cluster whose samples all moved away keeps what is left of its sum,
+    // zero up to rounding (the data mean), as scikit-learn's _average_centers leaves it; its
+    // shift counts like any other.
     double shift = 0;
     for (Index j = 0; j < k; ++j) {
-      if (count[std::size_t(j)] == 0) continue;  // still empty: keep the old centre
-      const Eigen::Matrix<T, 1, Eigen::Dynamic> c = total.row(j) / T(count[std::size_t(j)]);
+      const double nj = count[std::size_t(j)];
+      const Eigen::Matrix<T, 1, Eigen::Dynamic> c = nj > 0 ? Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j) / T(nj))
+                                                           : Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j));
       shift += double((c - centers.row(j)).squaredNorm());
       centers.row(j) = c;
     }
@@ -415,8 +484,14 @@ class KMeans {
   //   u_i >= d(x_i, c_label)          upper bound to the own centre
   //   l_ij <= d(x_i, c_j)             lower bound to every centre
   //   s_j = min over j' != j of d(c_j, c_j') / 2
-  // A sample whose u_i <= s_label keeps its label; centre j is skipped when u_i <= l_ij or
-  // u_i <= d(c_label, c_j) / 2. After the M step, u_i += shift(label), l_ij -= shift(j).
+  // If u_i <= l_ij, or u_i <= d(c_label, c_j) / 2 (triangle inequality), then
+  // d(x_i, c_j) >= u_i >= d(x_i, c_label): centre j is not nearer. Ties go to the lowest index,
+  // as in Lloyd's E step (scikit-learn's elkan keeps the current label instead), so that rules
+  // out j > label, while j < label needs the strict inequalities (d(x_i, c_j) > u_i):
+  //   j > label is skipped when u_i <= max(l_ij, d(c_label, c_j) / 2),
+  //   j < label only when u_i < max(l_ij, d(c_label, c_j) / 2),
+  // and a sample with u_i < s_label keeps its label without a look at any centre.
+  // After the M step, u_i += shift(label), l_ij -= shift(j).
   double run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
     const Index n = Xc.rows(), k = centers.rows();
     std::vector<T> upper(static_cast<std::size_t>(n));
@@ -435,7 +510,9 @@ class KMeans {
       }
     };
     centre_distances();
-    parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {  // initial assignment
+    // Initial assignment: j ascends and only a strictly nearer centre takes over, so ties go to
+    // the lowest index; a centre with d(x, c_best) <= d(c_best, c_j) / 2 cannot be nearer.
+    parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
       for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
         int best = 0;
         T best_d = d(i, 0);
@@ -462,19 +539,24 @@ class KMeans {
           for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
             int best = labels[std::size_t(i)];
             T u = upper[std::size_t(i)];
-            if (u <= s[std::size_t(best)]) continue;
+            if (u < s[std::size_t(best)]) continue;
+            // Whether the bounds rule out centre j: d(x, c_j) > u, or >= u with j after best.
+            auto ruled_out = [&](Index j) {
+              const T bound = std::max(lower(i, j), half(best, j));
+              return j < best ? u < bound : u <= bound;
+            };
             bool tight = false;
             for (Index j = 0; j < k; ++j) {
-              if (j == best || u <= lower(i, j) || u <= half(best, j)) continue;
+              if (j == best || ruled_out(j)) continue;
               if (!tight) {
                 u = d(i, best);
                 lower(i, best) = u;
                 tight = true;
-                if (u <= lower(i, j) || u <= half(best, j)) continue;
+                if (ruled_out(j)) continue;
               }
               const T dj = d(i, j);
               lower(i, j) = dj;
-              if (dj < u) u = dj, best = int(j);
+              if (dj < u || (dj == u && j < best)) u = dj, best = int(j);
             }
             labels[std::size_t(i)] = best;
             upper[std::size_t(i)] = u;
