@@ -26,6 +26,15 @@
 //   give, and the list is evaluated for all of the group's points in a vectorised loop.
 // - Leaves hold up to kLeafSize points, computed exactly.
 //
+// Precision: positions and kernel terms are float (twice the vector width of double); each
+// point's sums are float over at most 32 terms per vector lane (2-D) or per block of 64 (3-D),
+// then double. At angle 0 on 5000 unit-Gaussian points this cut the mean relative error of z_i
+// from 7e-8 to 1.4e-8 (2-D) and from 4e-7 to 1.7e-8 (3-D), of the repulsion from 1.0e-7 to
+// 2.4e-8 and from 6e-7 to 2.7e-8, for +3% (2-D) and +0.5% (3-D) in the time of repulsion() on
+// 20000 points (-O3 -march=native, one thread). What remains is the float terms: the rounding
+// of the positions, which grows with the embedding's extent compared with the distances (at a
+// spread of 10: 3-5e-8 in z_i, 2.5-3e-7 in the repulsion).
+//
 // The cells' geometry is scikit-learn's: the root box is the bounding box of the points (its
 // upper sides pushed out by 1e-3 of the extent), halved along each axis at each level. Points
 // that coincide to within 2^-21 of the extent share a leaf.
@@ -58,6 +67,7 @@ class SpacePartitionTree {
   static constexpr int kLevels = 21;        ///< bits per coordinate in a Morton key (3 x 21 = 63)
   static constexpr Index kLeafSize = 8;     ///< a node with at most this many points is a leaf
   static constexpr Index kGroupSize = 32;   ///< points that share one walk of the tree
+  static constexpr Index kListPadding = 32; ///< interaction lists are padded with count-0 terms to a multiple
 
   /// Builds the tree over n points y (n x Dim, row-major).
   void build(const double* y, Index n) {
@@ -273,33 +283,56 @@ class SpacePartitionTree {
         ++at;
       }
     }
+    const float origin[Dim] = {};
+    while (list.size % kListPadding != 0) list.push(origin, 0.0f);  // terms that add exactly 0
   }
 
-  /// Sums the list's kernel terms for each point of the group [begin, end).
+  /// Sums the list's kernel terms for each point of the group [begin, end). The terms are float;
+  /// their sums are float over at most 32 terms per vector lane, then double (header comment).
   void evaluate_interactions(Index begin, Index end, const InteractionList& list, double* rep, double* z) const {
-    const Index m = list.size;
+    const Index m = list.size;  // a multiple of kListPadding
     const float* c = list.count.data();
+    const float* p0 = list.position[0].data();
+    const float* p1 = list.position[1].data();
     for (Index s = begin; s < end; ++s) {
       float yi[Dim];
       for (int d = 0; d < Dim; ++d) yi[d] = sorted_[std::size_t(d)][std::size_t(s)];
-      float z_sum = 0, f0 = 0, f1 = 0, f2 = 0;
-      const float* p0 = list.position[0].data();
-      const float* p1 = list.position[1].data();
+      double z_sum = 0, f[Dim] = {};
       if constexpr (Dim == 2) {
-        // alpha = 1: u = w = 1 / (1 + d^2)
-#pragma omp simd reduction(+ : z_sum, f0, f1)
-        for (Index j = 0; j < m; ++j) {
-          const float dx = yi[0] - p0[j], dy = yi[1] - p1[j];
-          const float w = 1.0f / (1.0f + dx * dx + dy * dy);
-          const float cw = c[j] * w;
-          z_sum += cw;
-          f0 += cw * w * dx;
-          f1 += cw * w * dy;
+        // alpha = 1: u = w = 1 / (1 + d^2). kLanes separate float sums, each taking every
+        // kLanes-th term (the loop over the lanes vectorises), added into double every kBlock terms.
+        constexpr Index kLanes = kListPadding, kBlock = 1024;
+        alignas(64) double zd[kLanes] = {}, f0d[kLanes] = {}, f1d[kLanes] = {};
+        for (Index j0 = 0; j0 < m; j0 += kBlock) {
+          const Index j1 = std::min(m, j0 + kBlock);
+          alignas(64) float zl[kLanes] = {}, f0l[kLanes] = {}, f1l[kLanes] = {};
+          for (Index j = j0; j < j1; j += kLanes) {
+#pragma omp simd
+            for (Index l = 0; l < kLanes; ++l) {
+              const float dx = yi[0] - p0[j + l], dy = yi[1] - p1[j + l];
+              const float w = 1.0f / (1.0f + dx * dx + dy * dy);
+              const float cw = c[j + l] * w;
+              zl[l] += cw;
+              f0l[l] += cw * w * dx;
+              f1l[l] += cw * w * dy;
+            }
+          }
+          for (Index l = 0; l < kLanes; ++l) {
+            zd[l] += double(zl[l]);
+            f0d[l] += double(f0l[l]);
+            f1d[l] += double(f1l[l]);
+          }
+        }
+        for (Index l = 0; l < kLanes; ++l) {  // lane order: fixed
+          z_sum += zd[l];
+          f[0] += f0d[l];
+          f[1] += f1d[l];
         }
       } else {
-        // alpha = 2: u = 1 / (1 + d^2 / 2), w = u^(3/2). In blocks, because a square root inside
-        // the loop would stop it vectorising (std::sqrt may set errno); Eigen's array sqrt does not.
-        const float* p2 = list.position[2].data();
+        // alpha = 2: u = 1 / (1 + d^2 / 2), w = u^(3/2), in blocks of kBlock terms summed in
+        // float, the blocks' sums added in double. The square roots go through Eigen's array
+        // sqrt, because std::sqrt inside the loop would stop it vectorising (errno).
+        const float* p2 = list.position[Dim - 1].data();
         constexpr Index kBlock = 64;
         alignas(32) float u[kBlock], root[kBlock];
         for (Index j0 = 0; j0 < m; j0 += kBlock) {
@@ -310,23 +343,26 @@ class SpacePartitionTree {
             u[j] = 1.0f / (1.0f + 0.5f * (dx * dx + dy * dy + dz * dz));
           }
           Eigen::Map<Eigen::ArrayXf>(root, b) = Eigen::Map<const Eigen::ArrayXf>(u, b).sqrt();
-#pragma omp simd reduction(+ : z_sum, f0, f1, f2)
+          float zb = 0, f0 = 0, f1 = 0, f2 = 0;
+#pragma omp simd reduction(+ : zb, f0, f1, f2)
           for (Index j = 0; j < b; ++j) {
             const float dx = yi[0] - p0[j0 + j], dy = yi[1] - p1[j0 + j], dz = yi[2] - p2[j0 + j];
             const float cw = c[j0 + j] * u[j] * root[j];
-            z_sum += cw;
+            zb += cw;
             f0 += cw * u[j] * dx;
             f1 += cw * u[j] * dy;
             f2 += cw * u[j] * dz;
           }
+          z_sum += double(zb);
+          f[0] += double(f0);
+          f[1] += double(f1);
+          f[Dim - 1] += double(f2);
         }
       }
       // A point that met itself in a leaf added w = 1 (and no force): take it out.
       const Index i = order_[std::size_t(s)];
-      z[i] = double(z_sum) - (list.self_listed[std::size_t(s - begin)] ? 1.0 : 0.0);
-      rep[i * Dim + 0] = double(f0);
-      rep[i * Dim + 1] = double(f1);
-      if constexpr (Dim == 3) rep[i * Dim + 2] = double(f2);
+      z[i] = z_sum - (list.self_listed[std::size_t(s - begin)] ? 1.0 : 0.0);
+      for (int d = 0; d < Dim; ++d) rep[i * Dim + d] = f[d];
     }
   }
 

@@ -30,7 +30,8 @@
 //  - The PCA initialisation uses an exact eigen-decomposition instead of randomized SVD (the
 //    same components up to rounding; the sign is fixed the same way, see pca_initialisation).
 //  - The embedding is kept in double; scikit-learn casts it to float32 (autoenc's tree kernel
-//    uses float for speed, and sums in double).
+//    computes its terms in float for speed and accumulates each point's sums in double, see
+//    space_partition_tree.hpp).
 //  - The 3-D gradient is the true gradient of KL (see tsne_objective.hpp).
 //  - Barnes-Hut evaluates the angle criterion for groups of nearby points at once, which is at
 //    least as accurate as scikit-learn's per-point walk (space_partition_tree.hpp).
