@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -427,6 +430,172 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
     b.perplexity(10).n_iter(300).init(start).random_state(99);  // the seed is not used
     CHECK(a.fit_transform(X) == b.fit_transform(X));
     CHECK_THROWS_AS(TSNE().perplexity(10).init(MatD(79, 2)).fit_transform(X), ShapeError);
+  }
+}
+
+namespace {
+
+#include "reference/tsne_sklearn_reference.inc"
+
+/// The generator of tests/reference/tsne_reference.py: state <- (1103515245 state + 12345)
+/// mod 2^31, draws from bits 16..30.
+struct Lcg {
+  std::uint64_t state;
+  std::int64_t next(std::int64_t modulus) {
+    state = (1103515245 * state + 12345) % (std::uint64_t(1) << 31);
+    return std::int64_t(state >> 16) % modulus;
+  }
+};
+
+/// The script's inputs: X (integer coordinates), the initial map Y0, and X moved off its grid.
+struct ReferenceInputs {
+  MatD X, Y0, Xt;
+};
+ReferenceInputs reference_inputs() {
+  using namespace sklearn_reference;
+  Lcg rng{seed};
+  ReferenceInputs in{MatD(n, d), MatD(n, 2), MatD(n, d)};
+  for (Index i = 0; i < in.X.size(); ++i) in.X.data()[i] = double(rng.next(9) - 4);
+  for (Index i = 0; i < in.Y0.size(); ++i) in.Y0.data()[i] = double(rng.next(20001) - 10000) * 1e-8;
+  for (Index i = 0; i < in.Xt.size(); ++i) in.Xt.data()[i] = in.X.data()[i] + double(rng.next(1001) - 500) * 1e-5;
+  return in;
+}
+
+/// scikit-learn's optimiser for a 2-D map, written out from sklearn/manifold/_t_sne.py (1.2.1)
+/// without any of autoenc's t-SNE code: _tsne's two calls of _gradient_descent with the
+/// objective _kl_divergence (degrees_of_freedom 1). Returns the error at every check (every
+/// 50 iterations) and the final map.
+struct ReferenceRun {
+  std::vector<double> kl;
+  MatD Y;
+  int n_iter = 0;
+};
+ReferenceRun reference_tsne(MatD P, MatD Y, double learning_rate, double early_exaggeration, int n_iter) {
+  const Index n = Y.rows();
+  const double eps = std::numeric_limits<double>::epsilon();
+  ReferenceRun out;
+  // w_ij = 1 / (1 + |y_i - y_j|^2), q_ij = max(w_ij / sum_{k != l} w_kl, eps),
+  // KL = sum_{i != j} p_ij ln(max(p_ij, eps) / q_ij), dKL/dy_i = 4 sum_j (p_ij - q_ij) w_ij (y_i - y_j).
+  auto objective = [&](MatD& grad) {
+    MatD W = MatD::Zero(n, n);
+    double total = 0;
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < n; ++j)
+        if (j != i) total += W(i, j) = 1 / (1 + (Y.row(i) - Y.row(j)).squaredNorm());
+    double kl = 0;
+    grad.setZero();
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < n; ++j) {
+        if (j == i) continue;
+        const double q = std::max(W(i, j) / total, eps);
+        kl += P(i, j) * std::log(std::max(P(i, j), eps) / q);
+        grad.row(i) += 4 * (P(i, j) - q) * W(i, j) * (Y.row(i) - Y.row(j));
+      }
+    return kl;
+  };
+  // _gradient_descent(p0 = Y, it, n_iter = stop, n_iter_check = 50, momentum, learning_rate,
+  // min_gain = 0.01, min_grad_norm = 1e-7, n_iter_without_progress); returns its last i (as
+  // Python's loop variable is left: the last value taken, `it` if none).
+  auto gradient_descent = [&](int it, int stop, double momentum, int n_iter_without_progress) {
+    MatD update = MatD::Zero(n, 2), gains = MatD::Ones(n, 2), grad(n, 2);
+    double best_error = std::numeric_limits<double>::max();
+    int best_iter = it, last = it;
+    for (int i = it; i < stop; ++i) {
+      last = i;
+      const bool check_convergence = (i + 1) % 50 == 0;
+      const double error = objective(grad);
+      for (Index e = 0; e < grad.size(); ++e) {
+        const bool inc = update.data()[e] * grad.data()[e] < 0.0;
+        if (inc) gains.data()[e] += 0.2;
+        else gains.data()[e] *= 0.8;
+        gains.data()[e] = std::max(gains.data()[e], 0.01);
+      }
+      grad = grad.cwiseProduct(gains);
+      update = momentum * update - learning_rate * grad;
+      Y += update;
+      if (check_convergence) {
+        out.kl.push_back(error);
+        if (error < best_error) {
+          best_error = error;
+          best_iter = i;
+        } else if (i - best_iter > n_iter_without_progress) {
+          break;
+        }
+        if (grad.norm() <= 1e-7) break;
+      }
+    }
+    return last;
+  };
+  P *= early_exaggeration;  // stage 1: 250 iterations, momentum 0.5
+  int it = gradient_descent(0, 250, 0.5, 250);
+  P /= early_exaggeration;  // stage 2: momentum 0.8
+  it = gradient_descent(it + 1, n_iter, 0.8, 300);
+  out.n_iter = it;
+  out.Y = Y;
+  return out;
+}
+
+double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = a.size() == b.size() ? 0 : std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::abs(b[i]));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("t-SNE's optimiser reproduces scikit-learn's KL divergence iteration by iteration", "[tsne][optimiser]") {
+  // 40 points on an integer grid in 5-D (exact squared distances: scikit-learn's float32
+  // perplexity search sees the same numbers), a given float64 start, perplexity 8, learning
+  // rate 50, 400 iterations: the KL divergence at iterations 50, 100, ..., 250 (exaggerated P,
+  // momentum 0.5) and 300, 350, 400 (true P, momentum 0.8) pins the gradient, the gains, the
+  // momentum, the exaggeration and both stages.
+  const ReferenceInputs in = reference_inputs();
+  const Index n = in.X.rows();
+  auto run = [&](TsneMethod method, std::vector<double>& kl) {
+    TSNE tsne;
+    tsne.n_components(2).perplexity(8).early_exaggeration(12).learning_rate(5).n_iter(400).init(in.Y0);
+    tsne.method(method).angle(0.0).on_progress([&](const TsneProgress& p) { kl.push_back(p.kl_divergence); });
+    MatD Y = tsne.fit_transform(in.X);
+    CHECK(tsne.n_iter_ == 399);
+    CHECK(tsne.kl_divergence_ == kl.back());
+    return Y;
+  };
+  const std::vector<double> sklearn_kl(std::begin(sklearn_reference::kl), std::end(sklearn_reference::kl));
+  const MatD sklearn_map = Eigen::Map<const MatD>(sklearn_reference::embedding, n, 2);
+
+  SECTION("exact") {
+    // P: the perplexity search and the symmetrisation against scikit-learn's.
+    const MatD P = dense_joint_probabilities(in.X, 8.0).P;
+    double p_error = 0;
+    for (Index i = 0, e = 0; i < n; ++i)
+      for (Index j = i + 1; j < n; ++j, ++e)
+        p_error = std::max(p_error, std::abs(P(i, j) - sklearn_reference::P[e]) / sklearn_reference::P[e]);
+    std::vector<double> kl;
+    const MatD Y = run(TsneMethod::exact, kl);
+    const ReferenceRun ref = reference_tsne(P, in.Y0, 5, 12, 400);
+    INFO("P vs scikit-learn " << p_error << "; KL vs the reference loop " << max_relative_difference(kl, ref.kl)
+                              << ", vs scikit-learn " << max_relative_difference(kl, sklearn_kl)
+                              << "; map vs reference " << relative_error(Y, ref.Y) << ", vs scikit-learn "
+                              << relative_error(Y, sklearn_map));
+    CHECK(p_error < 1e-12);
+    CHECK(ref.n_iter == 399);
+    CHECK(max_relative_difference(kl, ref.kl) < 1e-10);
+    CHECK(max_relative_difference(kl, sklearn_kl) < 1e-10);
+    CHECK(relative_error(Y, ref.Y) < 1e-9);
+    CHECK(relative_error(Y, sklearn_map) < 1e-9);
+  }
+  SECTION("Barnes-Hut with angle 0") {
+    // The same loop on Barnes-Hut's P (over the 25 nearest neighbours); the tree's float terms
+    // separate the two.
+    const MatD P = densify(sparse_joint_probabilities(exact_nearest_neighbors(in.X, 25), 8.0));
+    std::vector<double> kl;
+    const MatD Y = run(TsneMethod::barnes_hut, kl);
+    const ReferenceRun ref = reference_tsne(P, in.Y0, 5, 12, 400);
+    INFO("KL vs the reference loop " << max_relative_difference(kl, ref.kl) << "; map "
+                                     << relative_error(Y, ref.Y));
+    CHECK(max_relative_difference(kl, ref.kl) < 1e-4);
+    CHECK(relative_error(Y, ref.Y) < 1e-2);
   }
 }
 
