@@ -128,14 +128,19 @@ NeighborGraph brute_force_neighbors(const MatD& X, Index k) {
   return g;
 }
 
-/// Rows whose neighbour indices or squared distances differ (bit for bit) between a and b.
+/// Rows whose neighbour indices differ between a and b, or whose squared distances differ by
+/// more than 1e-13 relative: the same sums in the same order, but the compiler may fuse the
+/// multiply-adds of one loop into FMAs and not those of the other (equal points give 0 in both).
 Index rows_differing(const NeighborGraph& a, const NeighborGraph& b) {
   Index bad = 0;
   for (Index i = 0; i < a.n_samples; ++i) {
-    const auto at = std::size_t(i * a.n_neighbors), end = at + std::size_t(a.n_neighbors);
-    bad += !std::equal(a.indices.begin() + long(at), a.indices.begin() + long(end), b.indices.begin() + long(at)) ||
-           !std::equal(a.sq_distances.begin() + long(at), a.sq_distances.begin() + long(end),
-                       b.sq_distances.begin() + long(at));
+    bool same = true;
+    for (Index m = 0; m < a.n_neighbors; ++m) {
+      const auto e = std::size_t(i * a.n_neighbors + m);
+      same = same && a.indices[e] == b.indices[e] &&
+             std::abs(a.sq_distances[e] - b.sq_distances[e]) <= 1e-13 * b.sq_distances[e];
+    }
+    bad += !same;
   }
   return bad;
 }
@@ -653,6 +658,72 @@ TEST_CASE("Trustworthiness matches a hand-worked example", "[tsne][trustworthine
   CHECK(trustworthiness(Z, W, 5) == 1.0);
   CHECK_THROWS_WITH(trustworthiness(X, Y, 3), Catch::Contains("less than n_samples / 2"));
   CHECK_THROWS_WITH(trustworthiness(X, MatD(5, 1), 2), Catch::Contains("rows"));
+}
+
+namespace {
+
+/// Trustworthiness counted directly: squared input distances summed coordinate by coordinate in
+/// double, ranks with ties to the lower index, embedded neighbours from a direct search.
+double brute_force_trustworthiness(const MatD& X, const MatD& Y, Index k) {
+  const Index n = X.rows();
+  const NeighborGraph embedded = brute_force_neighbors(Y, k);
+  std::int64_t total = 0;
+  std::vector<double> dist(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) {
+    for (Index l = 0; l < n; ++l) {
+      double s = 0;
+      for (Index f = 0; f < X.cols(); ++f) {
+        const double diff = X(i, f) - X(l, f);
+        s += diff * diff;
+      }
+      dist[std::size_t(l)] = s;
+    }
+    for (Index m = 0; m < k; ++m) {
+      const Index j = embedded.neighbors_of(i)[m];
+      Index rank = 1;
+      for (Index l = 0; l < n; ++l)
+        if (l != i && (dist[std::size_t(l)] < dist[std::size_t(j)] || (dist[std::size_t(l)] == dist[std::size_t(j)] && l < j)))
+          ++rank;
+      total += std::max<Index>(0, rank - k);
+    }
+  }
+  return 1.0 - 2.0 / (double(n) * double(k) * (2.0 * double(n) - 3.0 * double(k) - 1.0)) * double(total);
+}
+
+}  // namespace
+
+TEST_CASE("Trustworthiness is exact far from the origin and with duplicated points", "[tsne][trustworthiness]") {
+  // A noisy 2-D view of 10-D data. The input ranks must be those of the exact double distances
+  // (ties to the lower index) wherever the data sit and however many points coincide.
+  const MatD base = random_normal(400, 10, 50), noise = random_normal(400, 2, 51);
+  for (double offset : {0.0, 1e4, 1e6}) {
+    for (bool duplicates : {false, true}) {
+      MatD X = base.array() + offset;
+      if (duplicates) {
+        for (Index m = 1; m < 100; ++m) X.row(3 * m) = X.row(1);
+        for (Index m = 0; m < 50; ++m) X.row(399 - m) = X.row(2 * m + 100);
+      }
+      const MatD Y = X.leftCols(2) + 0.3 * noise;
+      INFO("offset " << offset << (duplicates ? ", duplicated points" : ""));
+      for (Index k : {1, 7, 30}) {
+        INFO("k " << k);
+        CHECK(trustworthiness(X, Y, k) == brute_force_trustworthiness(X, Y, k));
+      }
+    }
+  }
+}
+
+TEST_CASE("Trustworthiness matches scikit-learn", "[tsne][trustworthiness]") {
+  // tests/reference/tsne_reference.py: X moved off its integer grid (no equal distances, whose
+  // order scikit-learn leaves to its sort), embedded by its first two coordinates and by t-SNE.
+  const ReferenceInputs in = reference_inputs();
+  const MatD map = Eigen::Map<const MatD>(sklearn_reference::embedding, in.X.rows(), 2);
+  const MatD first2 = in.Xt.leftCols(2);
+  for (int e = 0; e < 2; ++e) {
+    const Index k = e == 0 ? 3 : 7;
+    CHECK(trustworthiness(in.Xt, first2, k) == Approx(sklearn_reference::trust_first2[e]).epsilon(1e-14));
+    CHECK(trustworthiness(in.Xt, map, k) == Approx(sklearn_reference::trust_map[e]).epsilon(1e-14));
+  }
 }
 
 TEST_CASE("The vantage-point tree finds the same neighbours as the GEMM search", "[tsne]") {

@@ -8,11 +8,20 @@
 // among the k input neighbours; each intruder costs its distance in rank beyond k. Equal input
 // distances rank by index.
 //
+// Exact ranks: the input distances come from GEMM on the centred data, e_l = |x_l|^2 - 2 x_i . x_l
+// (|x_i|^2 is common to all l), whose rounding, in double, is at most c (|x_i|^2 + |x_l|^2) with
+// c = 4 gamma_d + 16 eps (gamma_d = d eps / (1 - d eps)), which also covers the rounding of
+// centring and of the direct distances. Where e_l and e_j are further apart than their bounds,
+// the expansion decides; otherwise (ties, duplicated points, near ties) the squared distances
+// computed directly in double do, so the result is that of the direct distances wherever the
+// data sit. (scikit-learn leaves the order of equal distances to its sort.)
+//
 // Cost: all n^2 input distances (through GEMM, in blocks of rows), never stored all at once.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -38,27 +47,43 @@ double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matrix
     throw ConfigError("trustworthiness: n_neighbors (" + std::to_string(k) + ") should be >= 1 and less than n_samples / 2 (" +
                       std::to_string(double(n) / 2) + ")");
   const NeighborGraph embedded = exact_nearest_neighbors(Y, k);
+  const Index d = X.cols();
   const RowMatrixD Xd = X.template cast<double>();
-  const Eigen::VectorXd norms = Xd.rowwise().squaredNorm();
+  const RowMatrixD Xc = Xd.rowwise() - Xd.colwise().mean();  // the expansion cancels less
+  const Eigen::VectorXd norms = Xc.rowwise().squaredNorm();
+  const double eps = std::numeric_limits<double>::epsilon(), de = double(d) * eps;
+  const double c = de < 0.5 ? 4 * de / (1 - de) + 16 * eps : std::numeric_limits<double>::infinity();
 
   constexpr Index kBlock = 32;
   std::vector<std::int64_t> penalty(static_cast<std::size_t>(detail::ceil_div(n, kBlock)), 0);
   parallel_for_range(n, kBlock, [&](Index i0, Index i1) {
     RowMatrixD dots(i1 - i0, n);
-    detail::gemm(dots, Xd.middleRows(i0, i1 - i0), Xd.transpose());
+    detail::gemm(dots, Xc.middleRows(i0, i1 - i0), Xc.transpose());
+    std::vector<double> lower(static_cast<std::size_t>(n)), upper(static_cast<std::size_t>(n));
     std::int64_t sum = 0;
     for (Index i = i0; i < i1; ++i) {
-      // Squared input distances from i (the same expansion for every l keeps ranks consistent).
+      // Bounds on each |x_i - x_l|^2 - |x_i|^2: e_l -+ c (|x_i|^2 + |x_l|^2).
       const double* dot = dots.data() + (i - i0) * n;
+      const double ci = c * norms[i];
+      for (Index l = 0; l < n; ++l) {
+        const double e = norms[l] - 2 * dot[l], margin = ci + c * norms[l];
+        lower[std::size_t(l)] = e - margin;
+        upper[std::size_t(l)] = e + margin;
+      }
       const std::int32_t* neighbors = embedded.neighbors_of(i);
       for (Index m = 0; m < k; ++m) {
         const Index j = neighbors[m];
-        const double dij = norms[j] - 2 * dot[j];  // |x_i|^2 is common to all l: left out
-        Index rank = 1;                          // 1 + number of points nearer to i than j
+        const double lo_j = lower[std::size_t(j)], hi_j = upper[std::size_t(j)];
+        double dij = -1;  // computed when first needed
+        Index rank = 1;   // 1 + number of points nearer to i than j (equal: lower index first)
         for (Index l = 0; l < n; ++l) {
-          if (l == i) continue;
-          const double dil = norms[l] - 2 * dot[l];
-          rank += (dil < dij || (dil == dij && l < j)) ? 1 : 0;
+          if (upper[std::size_t(l)] < lo_j) {
+            rank += l != i;  // surely nearer
+          } else if (lower[std::size_t(l)] <= hi_j && l != i && l != j) {  // undecided: direct distances
+            if (dij < 0) dij = detail::squared_distance(&Xd(i, 0), &Xd(j, 0), d);
+            const double dil = detail::squared_distance(&Xd(i, 0), &Xd(l, 0), d);
+            rank += (dil < dij || (dil == dij && l < j)) ? 1 : 0;
+          }
         }
         if (rank > k) sum += rank - k;
       }
