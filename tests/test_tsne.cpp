@@ -452,17 +452,19 @@ struct Lcg {
   }
 };
 
-/// The script's inputs: X (integer coordinates), the initial map Y0, and X moved off its grid.
+/// The script's inputs: X (integer coordinates), the initial map Y0, X moved off its grid (Xt),
+/// and points on a grid of 2^-8 (Xd).
 struct ReferenceInputs {
-  MatD X, Y0, Xt;
+  MatD X, Y0, Xt, Xd;
 };
 ReferenceInputs reference_inputs() {
   using namespace sklearn_reference;
   Lcg rng{seed};
-  ReferenceInputs in{MatD(n, d), MatD(n, 2), MatD(n, d)};
+  ReferenceInputs in{MatD(n, d), MatD(n, 2), MatD(n, d), MatD(n, 4)};
   for (Index i = 0; i < in.X.size(); ++i) in.X.data()[i] = double(rng.next(9) - 4);
   for (Index i = 0; i < in.Y0.size(); ++i) in.Y0.data()[i] = double(rng.next(20001) - 10000) * 1e-8;
   for (Index i = 0; i < in.Xt.size(); ++i) in.Xt.data()[i] = in.X.data()[i] + double(rng.next(1001) - 500) * 1e-5;
+  for (Index i = 0; i < in.Xd.size(); ++i) in.Xd.data()[i] = double(rng.next(1025) - 512) / 256.0;
   return in;
 }
 
@@ -602,6 +604,20 @@ TEST_CASE("t-SNE's optimiser reproduces scikit-learn's KL divergence iteration b
     CHECK(max_relative_difference(kl, ref.kl) < 1e-4);
     CHECK(relative_error(Y, ref.Y) < 1e-2);
   }
+}
+
+TEST_CASE("Barnes-Hut's P matches scikit-learn's", "[tsne]") {
+  // 40 points on a grid of 2^-8 (squared distances exact in scikit-learn's float32), the 16
+  // nearest neighbours, perplexity 5: the same entries, p_ij = (p_j|i + p_i|j) / sum with a
+  // one-sided pair keeping its one term.
+  const ReferenceInputs in = reference_inputs();
+  const MatD P = densify(sparse_joint_probabilities(exact_nearest_neighbors(in.Xd, 16), 5.0));
+  MatD expected = MatD::Zero(P.rows(), P.cols());
+  for (int e = 0; e < sklearn_reference::P_nn_size; ++e)
+    expected(sklearn_reference::P_nn_i[e], sklearn_reference::P_nn_j[e]) =
+        expected(sklearn_reference::P_nn_j[e], sklearn_reference::P_nn_i[e]) = sklearn_reference::P_nn[e];
+  CHECK(((P.array() > 0) == (expected.array() > 0)).all());
+  CHECK((P - expected).cwiseAbs().maxCoeff() <= 1e-12 * expected.maxCoeff());
 }
 
 TEST_CASE("t-SNE rejects bad input with a clear message", "[tsne][errors]") {

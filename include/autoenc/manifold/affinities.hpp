@@ -13,7 +13,9 @@
 //
 // One difference, on purpose: the exponentials are taken of d_ij - min_l d_il. The shift cancels
 // in p_{j|i} and in H_i, but without it every exp(-beta d) underflows to 0 for far-apart data
-// (scikit-learn then substitutes 1e-8 for the sum and loses precision).
+// (scikit-learn then substitutes 1e-8 for the sum and loses precision). And the distances stay
+// double, where scikit-learn rounds them to float32 before the search (with distances that
+// float32 holds exactly, P agrees with scikit-learn's to ~1e-15: test_tsne.cpp).
 //
 // Joint probabilities (symmetric, summing to 1): P = (C + C^T) / sum(C + C^T), C_ij = p_{j|i};
 // the sum is 2n, so p_ij = (p_{j|i} + p_{i|j}) / 2n. Dense for the exact method, sparse (CSR over

@@ -16,6 +16,9 @@
 // stands above, which is the same for alpha = 1 but not the gradient of KL for alpha != 1
 // (3-D embeddings); autoenc uses the true gradient, which the finite-difference test checks.
 //
+// scikit-learn floors q_ij at machine epsilon in the KL divergence (as here) and also inside its
+// exact gradient; autoenc's gradient uses the unfloored q_ij, which differs by < eps per pair.
+//
 // The attraction needs only the pairs with p_ij > 0 (sparse for Barnes-Hut); the repulsion and Z
 // involve all pairs: summed exactly here, or through SpacePartitionTree.
 // SPDX-License-Identifier: MIT
