@@ -207,6 +207,7 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
       finalists.clear();
       for (const auto& [lower, j] : s.kept)
         if (lower <= s.threshold) finalists.push_back({detail::squared_distance(&X(i, 0), &X(j, 0), d), j});
+      AUTOENC_ASSERT(Index(finalists.size()) >= k);  // the k best upper bounds always pass
       std::partial_sort(finalists.begin(), finalists.begin() + k, finalists.end());
       for (Index m = 0; m < k; ++m) {
         graph.indices[std::size_t(i * k + m)] = finalists[std::size_t(m)].index;
