@@ -270,3 +270,91 @@ TEST_CASE("Image grids are written as PNG files of the right size", "[io][png]")
   CHECK(entries == 1);
   CHECK_THROWS_AS(save_image_grid(dir / "no/such/dir/x.png", images, 2, 3), IoError);
 }
+
+TEST_CASE("load_mnist with a limit keeps the first images of each set and still checks every file", "[io][mnist]") {
+  TempDir dir;
+  write_bytes(dir / "train-images-idx3-ubyte", idx_images(5, 4, 4));
+  write_gz(dir / "train-labels-idx1-ubyte.gz", idx_labels(5));
+  write_bytes(dir / "t10k-images-idx3-ubyte", idx_images(3, 4, 4));
+  write_bytes(dir / "t10k-labels-idx1-ubyte", idx_labels(3));
+  const auto all = load_mnist<float>(dir.path);
+
+  const auto two = load_mnist<float>(dir.path, limit = 2);
+  CHECK(two.train_images.shape() == Shape{2, 4, 4, 1});
+  CHECK(two.test_images.shape() == Shape{2, 4, 4, 1});
+  CHECK(two.train_labels == std::vector<int>{0, 1});
+  CHECK(two.test_labels == std::vector<int>{0, 1});
+  for (Index i = 0; i < two.train_images.size(); ++i) CHECK(two.train_images[i] == all.train_images[i]);
+  for (Index i = 0; i < two.test_images.size(); ++i) CHECK(two.test_images[i] == all.test_images[i]);
+
+  // Like train_X[:4] in Python: a set with fewer images is kept whole.
+  const auto four = load_mnist<float>(dir.path, limit = 4);
+  CHECK(four.train_images.dim(0) == 4);
+  CHECK(four.test_images.dim(0) == 3);
+  CHECK(four.test_labels.size() == 3);
+  CHECK(load_mnist<float>(dir.path, limit = 0).train_images.dim(0) == 5);  // 0: everything
+
+  MnistOptions options;  // the same through the options struct, in double
+  options.limit = 1;
+  const auto one = load_mnist<double>(dir.path, options);
+  CHECK(one.train_images.shape() == Shape{1, 4, 4, 1});
+  CHECK(one.train_images[5] == Approx(all.train_images[5]));
+  CHECK_THROWS_AS(load_mnist<float>(dir.path, limit = -1), ConfigError);
+
+  // The files must agree in full, whatever the limit: counts, image sizes, and each file itself.
+  write_bytes(dir / "t10k-labels-idx1-ubyte", idx_labels(4));
+  CHECK_THAT(error_of([&] { load_mnist<float>(dir.path, limit = 2); }),
+             Catch::Contains("holds 3 images but") && Catch::Contains("4 labels"));
+  write_bytes(dir / "t10k-labels-idx1-ubyte", idx_labels(3));
+  write_bytes(dir / "t10k-images-idx3-ubyte", idx_images(3, 5, 4));
+  CHECK_THAT(error_of([&] { load_mnist<float>(dir.path, limit = 2); }),
+             Catch::Contains("(4, 4, 1)") && Catch::Contains("(5, 4, 1)"));
+  write_bytes(dir / "t10k-images-idx3-ubyte", idx_images(3, 4, 4));
+  Bytes truncated = idx_images(5, 4, 4);
+  truncated.pop_back();  // the last image, not one the limit keeps, is a byte short
+  write_bytes(dir / "train-images-idx3-ubyte", truncated);
+  CHECK_THAT(error_of([&] { load_mnist<float>(dir.path, limit = 2); }), Catch::Contains("truncated"));
+  write_bytes(dir / "train-images-idx3-ubyte", idx_labels(5));
+  CHECK_THAT(error_of([&] { load_mnist<float>(dir.path, limit = 2); }), Catch::Contains("is it a label file?"));
+}
+
+TEST_CASE("save_image_rows puts each batch of images in a row of its own", "[io][png]") {
+  TempDir dir;
+  Tensor<float> black({3, 4, 4}, 0.0f), white({2, 16}, 1.0f), gray({5, 4, 4, 1}, 0.2f);  // three layouts
+  GridOptions opt;
+  opt.spacing = 1;
+  opt.scale = 2;
+  opt.background = 128;
+  save_image_rows(dir / "rows.png", {&black, &white, &gray}, 3, opt);
+  int w = 0, h = 0, c = 0;
+  unsigned char* px = stbi_load((dir / "rows.png").c_str(), &w, &h, &c, 1);
+  REQUIRE(px != nullptr);
+  CHECK(w == 3 * (4 * 2 + 1) + 1);
+  CHECK(h == 3 * (4 * 2 + 1) + 1);
+  // The centre of the image in row r, column k of the grid.
+  auto at = [&](int r, int k) { return int(px[(r * 9 + 5) * w + (k * 9 + 5)]); };
+  CHECK(at(0, 0) == 0);
+  CHECK(at(0, 2) == 0);
+  CHECK(at(1, 1) == 255);
+  CHECK(at(1, 2) == 128);  // the second batch has only two images: the rest of its row is empty
+  CHECK(at(2, 0) == 51);   // 0.2 * 255
+  CHECK(at(2, 2) == 51);   // and only the first three of the third batch are drawn
+  CHECK(int(px[0]) == 128);
+  stbi_image_free(px);
+
+  // A list built at run time, of const tensors.
+  const std::vector<const Tensor<float>*> rows = {&gray, &black};
+  save_image_rows(dir / "two.png", rows, 5);
+  unsigned char* two = stbi_load((dir / "two.png").c_str(), &w, &h, &c, 1);
+  REQUIRE(two != nullptr);
+  CHECK(w == 5 * (4 + 2) + 2);
+  CHECK(h == 2 * (4 + 2) + 2);
+  stbi_image_free(two);
+
+  Tensor<float> larger({2, 5, 5});
+  CHECK_THROWS_AS(save_image_rows(dir / "x.png", std::vector<const Tensor<float>*>{}, 3), ConfigError);
+  CHECK_THROWS_AS(save_image_rows(dir / "x.png", {&black}, 0), ConfigError);
+  CHECK_THROWS_AS(save_image_rows(dir / "x.png", {&black, static_cast<const Tensor<float>*>(nullptr)}, 3), ConfigError);
+  CHECK_THROWS_WITH(save_image_rows(dir / "x.png", {&black, &larger}, 3),
+                    Catch::Contains("row 1 holds 5x5 images but row 0 holds 4x4"));
+}

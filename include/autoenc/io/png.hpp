@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,41 @@ void save_image_grid(const std::string& path, const Tensor<T>& images, int rows,
       }
   }
   save_png(path, width, height, 1, pixels.data());
+}
+
+/// Several batches of images as the rows of one grid, row r showing the first `n` images of
+/// rows[r] (a batch with fewer leaves the rest of its row empty). Puts a model's inputs and
+/// outputs one above the other, image for image:
+///
+///     save_image_rows("denoising.png", {&noisy, &denoised, &clean}, 8);
+///
+/// The batches may have different layouts ((N, H, W), (N, H, W, 1), (N, H*W)) but must hold
+/// images of one size. Pixel values and layout as save_image_grid.
+template <class T>
+void save_image_rows(const std::string& path, const std::vector<const Tensor<T>*>& rows, int n,
+                     const GridOptions& opt = {}) {
+  if (rows.empty()) throw ConfigError("save_image_rows: no rows given");
+  if (n <= 0) throw ConfigError("save_image_rows: n must be > 0, got " + std::to_string(n));
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    if (!rows[r]) throw ConfigError("save_image_rows: row " + std::to_string(r) + " is a null pointer");
+  const auto [h, w] = detail::image_size(*rows[0]);
+  // One batch for save_image_grid; the cells of missing images get the background's gray.
+  Tensor<T> cells(Shape{static_cast<Index>(rows.size()) * n, h, w}, static_cast<T>(opt.background / 255.0));
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto [rh, rw] = detail::image_size(*rows[r]);
+    if (rh != h || rw != w)
+      throw ShapeError("save_image_rows: row " + std::to_string(r) + " holds " + std::to_string(rh) + "x" +
+                       std::to_string(rw) + " images but row 0 holds " + std::to_string(h) + "x" + std::to_string(w));
+    const Index count = std::min<Index>(rows[r]->dim(0), n);
+    std::copy(rows[r]->data(), rows[r]->data() + count * h * w, cells.data() + static_cast<Index>(r) * n * h * w);
+  }
+  save_image_grid(path, cells, static_cast<int>(rows.size()), n, opt);
+}
+/// The same with the batches listed in braces: save_image_rows(path, {&x, &y}, n).
+template <class T>
+void save_image_rows(const std::string& path, std::initializer_list<const Tensor<T>*> rows, int n,
+                     const GridOptions& opt = {}) {
+  save_image_rows(path, std::vector<const Tensor<T>*>(rows), n, opt);
 }
 
 /// One gray image (H, W), (H, W, 1) or the first of a batch, upscaled by `scale`.
