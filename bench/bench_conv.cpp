@@ -25,9 +25,9 @@ void BM_Conv(benchmark::State& state) {
   const ae::Index batch = 256;
   std::unique_ptr<ae::Layer<float>> layer;
   if (k.transpose)
-    layer = std::make_unique<ae::Conv2DTranspose<float>>(k.filters, 2, 2, ae::Padding::same, ae::Activation::relu);
+    layer = std::make_unique<ae::Conv2DTranspose<float>>(k.filters, 2, ae::strides = 2, ae::padding = ae::Padding::same, ae::activation = ae::Activation::relu);
   else
-    layer = std::make_unique<ae::Conv2D<float>>(k.filters, 2, 2, ae::Padding::valid, ae::Activation::relu);
+    layer = std::make_unique<ae::Conv2D<float>>(k.filters, 2, ae::strides = 2, ae::padding = ae::Padding::valid, ae::activation = ae::Activation::relu);
   ae::Sequential<float> model({k.h, k.w, k.c});
   model.add(std::move(layer));
   model.build(1);

@@ -96,7 +96,7 @@ void BM_DenseAutoencoderEpoch(benchmark::State& state) {
   model.build(1);
   model.compile(ae::Adam<float>(), "mse");
   double seconds = 0;
-  for (auto _ : state) seconds += model.fit(x, x, 1, 256, true, 1, ae::Verbosity::silent).seconds[0];
+  for (auto _ : state) seconds += model.fit(x, x, 1, 256, ae::seed = 1, ae::verbose = 0).seconds[0];
   const double steps = static_cast<double>(state.iterations()) * static_cast<double>((x.dim(0) + 255) / 256);
   state.counters["ms/step"] = seconds / steps * 1e3;
 }

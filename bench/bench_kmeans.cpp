@@ -30,9 +30,8 @@ void BM_KMeansFit(benchmark::State& state) {
   const auto& x = data();
   int iterations = 0;
   for (auto _ : state) {
-    ae::KMeans<float> km(10);
-    km.n_init(10).random_state(42).algorithm(state.range(0) ? ae::KMeansAlgorithm::elkan : ae::KMeansAlgorithm::lloyd);
-    km.fit(x.data(), x.dim(0), x.dim(1));
+    ae::KMeans<float> km(10, ae::n_init = 10, ae::random_state = 42, ae::algorithm = state.range(0) ? "elkan" : "lloyd");
+    km.fit(x);
     iterations = km.n_iter_;
     benchmark::DoNotOptimize(km.inertia_);
   }

@@ -51,8 +51,7 @@ const ae::EmbeddingMatrix& finished_map(ae::Index n) {
   static std::map<ae::Index, ae::EmbeddingMatrix> cache;
   auto it = cache.find(n);
   if (it == cache.end()) {
-    ae::TSNE tsne;
-    tsne.perplexity(kPerplexity).learning_rate(100).random_state(0);
+    ae::TSNE tsne(ae::perplexity = kPerplexity, ae::learning_rate = 100, ae::random_state = 0);
     it = cache.emplace(n, tsne.fit_transform(first_rows(n))).first;
   }
   return it->second;

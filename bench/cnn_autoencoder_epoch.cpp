@@ -24,14 +24,14 @@ int main(int argc, char** argv) {
     const auto x = ae::load_idx_images<float>(data + "/train-images-idx3-ubyte");
     const auto a = ae::activation_from_name(activation);
     using ae::Padding;
-    ae::Sequential<float> model({28, 28, 1}, ae::Conv2D<float>(32, 2, 2, Padding::valid, a),
-                                ae::Conv2D<float>(64, 2, 2, Padding::valid, a), ae::Flatten<float>(),
+    ae::Sequential<float> model({28, 28, 1}, ae::Conv2D<float>(32, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = a),
+                                ae::Conv2D<float>(64, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = a), ae::Flatten<float>(),
                                 ae::Dense<float>(64, a), ae::Dense<float>(3136, a), ae::Reshape<float>({7, 7, 64}),
-                                ae::Conv2DTranspose<float>(32, 2, 2, Padding::same, a),
-                                ae::Conv2DTranspose<float>(1, 2, 2, Padding::same, ae::Activation::sigmoid));
+                                ae::Conv2DTranspose<float>(32, 2, ae::strides = 2, ae::padding = Padding::same, ae::activation = a),
+                                ae::Conv2DTranspose<float>(1, 2, ae::strides = 2, ae::padding = Padding::same, ae::activation = ae::Activation::sigmoid));
     model.build(0);
     model.compile(ae::Adam<float>(), "mse");
-    const auto h = model.fit(x, x, epochs, 256, true, 0, ae::Verbosity::silent);
+    const auto h = model.fit(x, x, epochs, 256, ae::shuffle = true, ae::seed = 0, ae::verbose = ae::Verbosity::silent);
     const double best = *std::min_element(h.seconds.begin(), h.seconds.end());
     std::printf("autoenc %s threads=%d activation=%s final loss %.4f\n", AUTOENC_VERSION_STRING, threads,
                 activation.c_str(), h.loss.back());

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
                                 ae::Dense<float>(784, "sigmoid"));
     model.build(0);
     model.compile(ae::Adam<float>(), "mse");
-    const auto h = model.fit(x, x, epochs, 256, true, 0, ae::Verbosity::silent);
+    const auto h = model.fit(x, x, epochs, 256, ae::verbose = 0);
     const double best = *std::min_element(h.seconds.begin(), h.seconds.end());
     const double steps = double((x.dim(0) + 255) / 256);
 #ifdef AUTOENC_USE_OPENBLAS

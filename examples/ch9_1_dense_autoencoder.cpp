@@ -16,6 +16,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "example_flags.hpp"
 #include "results.hpp"
 #include "train_or_load.hpp"
 
@@ -23,28 +24,19 @@ namespace ae = autoenc;
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.2: a Dense autoencoder on MNIST"};
-  std::string data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", save_path, load_path, results_path;
-  int epochs = 10, threads = 0;
-  ae::Index batch_size = 256, train_limit = 0;
-  std::uint64_t seed = 42;
-  app.add_option("--data", data_dir, "folder with the MNIST IDX files (plain or .gz)")->capture_default_str();
-  app.add_option("--epochs", epochs, "training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--batch-size", batch_size, "samples per training step")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--seed", seed, "seed for the initial weights, the shuffling and the figure")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--out", out_dir, "folder for the figures")->capture_default_str();
-  app.add_option("--train-limit", train_limit, "train on the first N images only (0: all 60,000)")->check(CLI::NonNegativeNumber);
-  app.add_option("--save", save_path, "save the trained model to this file");
-  app.add_option("--load", load_path, "load a saved model instead of training");
-  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
+  chapter::CommonFlags flags(/*seed*/ 42);
+  chapter::TrainingFlags training(/*epochs*/ 10, /*batch_size*/ 256);
+  flags.add_to(app);
+  training.add_to(app);
   CLI11_PARSE(app, argc, argv);
+  const std::string& out_dir = flags.out_dir;
+  const std::uint64_t seed = flags.seed;
 
   try {
-    if (threads > 0) ae::set_num_threads(threads);
-    ::mkdir(out_dir.c_str(), 0755);
+    flags.apply();
 
     // 1. Data: 60,000 + 10,000 gray 28x28 images with pixels scaled to [0, 1].
-    auto mnist = chapter::load_mnist_for_training(data_dir, train_limit);
+    auto mnist = chapter::load_mnist_for_training(flags.data_dir, training.train_limit);
     auto& train_x = mnist.train_images;
     auto& test_x = mnist.test_images;
     std::cout << "train_X " << train_x.shape().without_batch().with_batch(train_x.dim(0)).to_string()
@@ -68,17 +60,17 @@ int main(int argc, char** argv) {
     model.summary();
 
     // 3. Train it to output its own input (or load the weights of an earlier run).
-    chapter::Results results(results_path, /*keep_previous*/ !load_path.empty());
-    chapter::train_or_load(model, train_x, epochs, batch_size, seed, load_path, save_path, results);
+    chapter::Results results(flags.results_path, /*keep_previous*/ !training.load_path.empty());
+    chapter::train_or_load(model, train_x, training, seed, results);
 
     // 4. Four random test images (left) and their reconstructions (right).
-    const auto reconstructed = model.predict(test_x);
+    const auto reconstructed = model.predict(test_x, ae::batch_size = 256);
     const std::string figure = out_dir + "/ch9_1_reconstructions.png";
     chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
     std::cout << "wrote " << figure << "\n";
 
     // 5. The loss on images the model never saw.
-    const double test_loss = model.evaluate(test_x, test_x);
+    const double test_loss = model.evaluate(test_x, test_x, ae::batch_size = 256);
     results.set("test_loss", test_loss, "%.6f");
     results.set("figure_image", "ch9_1_train_image_0.png");
     results.set("figure_reconstructions", "ch9_1_reconstructions.png");

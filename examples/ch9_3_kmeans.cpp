@@ -14,6 +14,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "example_flags.hpp"
 #include "results.hpp"
 
 namespace ae = autoenc;
@@ -37,23 +38,18 @@ std::string abbreviated(const std::vector<int>& v) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.5 and 9.7: k-means by hand, and k-means on the latent vectors"};
-  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", results_path,
-              labels_out;
-  int threads = 0, n_clusters = 10, n_init = 10;
-  std::uint64_t seed = 42;
+  chapter::CommonFlags flags(/*seed*/ 42);
+  std::string latent_path = "out/latent.npy", labels_out;
+  int n_clusters = 10, n_init = 10;
   app.add_option("--latent", latent_path, "the 60000 x 64 latent vectors (.npy) from ch9_2_cnn_autoencoder --latent-out")->capture_default_str();
-  app.add_option("--data", data_dir, "MNIST folder (the images for the cluster grid, the labels for ARI/NMI)")->capture_default_str();
-  app.add_option("--out", out_dir, "folder for the figures")->capture_default_str();
+  flags.add_to(app, "MNIST folder (the images for the cluster grid, the labels for ARI/NMI)");
   app.add_option("--n-clusters", n_clusters, "clusters")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--n-init", n_init, "restarts")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--random-state", seed, "seed")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--labels-out", labels_out, "write the cluster of every latent vector (int64 .npy)");
-  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   CLI11_PARSE(app, argc, argv);
+  const std::string& out_dir = flags.out_dir;
   try {
-    if (threads > 0) ae::set_num_threads(threads);
-    ::mkdir(out_dir.c_str(), 0755);
+    flags.apply();
 
     // Section 5: the algorithm by hand, on make_blobs(random_state=6).
     const auto blobs = ae::make_blobs(100, 3, 2, 1.0, {-10, 10}, 6);
@@ -64,16 +60,16 @@ int main(int argc, char** argv) {
     const auto latent = ae::load_npy<float>(latent_path);
     if (latent.rank() != 2) throw ae::ShapeError("'" + latent_path + "': expected (samples, features), got " + latent.shape().to_string());
     std::cout << "latent vectors: " << latent.shape().to_string() << "\n";
-    ae::KMeans<float> km(n_clusters);
-    km.n_init(n_init).random_state(seed).on_progress([](int run, int runs, int n_iter, double inertia) {
+    ae::KMeans<float> km(n_clusters, ae::n_init = n_init, ae::random_state = flags.seed);
+    km.on_progress([](int run, int runs, int n_iter, double inertia) {
       std::printf("  k-means run %2d/%d: %3d iterations, inertia %.6g\n", run, runs, n_iter, inertia);
       std::fflush(stdout);
     });
     ae::Timer timer;
-    km.fit(latent.data(), latent.dim(0), latent.dim(1));
+    km.fit(latent);
     const double seconds = timer.wall_seconds();
     std::cout << timer.report();
-    chapter::Results results(results_path);
+    chapter::Results results(flags.results_path);
     results.set("samples", double(latent.dim(0)), "%.0f");
     results.set("features", double(latent.dim(1)), "%.0f");
     results.set("n_clusters", double(n_clusters), "%.0f");
@@ -88,7 +84,7 @@ int main(int argc, char** argv) {
     std::cout << "cluster_centers_[0]:\n" << km.cluster_centers_.row(0).format(Eigen::IOFormat(4, 0, " ", "\n", "[", "]")) << "\n";
     std::cout << "n_iter_: " << km.n_iter_ << "\ninertia_: " << km.inertia_ << "\n";
 
-    const auto mnist = ae::load_mnist<float>(data_dir);
+    const auto mnist = ae::load_mnist<float>(flags.data_dir);
     // The latent vectors are those of the first training images (all of them, or fewer in a
     // quick run): the labels and images of those.
     if (latent.dim(0) <= mnist.train_images.dim(0)) {

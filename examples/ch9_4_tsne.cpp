@@ -19,6 +19,7 @@
 #include <autoenc/plot/plot.hpp>
 
 #include "chapter_figures.hpp"
+#include "example_flags.hpp"
 #include "results.hpp"
 
 namespace ae = autoenc;
@@ -32,8 +33,7 @@ using LatentMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 /// progress line every 250 iterations.
 ae::EmbeddingMatrix run_tsne(const LatentMatrix& X, double perplexity, double learning_rate, std::uint64_t seed,
                              bool progress, double* kl_divergence = nullptr) {
-  ae::TSNE tsne;
-  tsne.n_components(2).perplexity(perplexity).learning_rate(learning_rate).random_state(seed);
+  ae::TSNE tsne(ae::n_components = 2, ae::perplexity = perplexity, ae::learning_rate = learning_rate, ae::random_state = seed);
   if (progress)
     tsne.on_progress([](const ae::TsneProgress& p) {
       if (p.iteration % 250 == 0)
@@ -89,28 +89,25 @@ void map_with_thumbnails(const std::string& path, const ae::EmbeddingMatrix& Y, 
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 9.8: t-SNE maps of the latent vectors"};
-  std::string latent_path = "out/latent.npy", data_dir = AUTOENC_DEFAULT_DATA_DIR, out_dir = "out", results_path;
+  chapter::CommonFlags flags(/*seed*/ 0);
+  std::string latent_path = "out/latent.npy";
   ae::Index rows = 5000, sweep_rows = 5000;
   double learning_rate = 100, perplexity = 15;
-  std::uint64_t seed = 0;
-  int threads = 0, thumbnails = 200;
+  int thumbnails = 200;
   bool skip_sweep = false;
   app.add_option("--latent", latent_path, "the 60000 x 64 latent vectors (.npy) from ch9_2_cnn_autoencoder --latent-out")->capture_default_str();
-  app.add_option("--data", data_dir, "MNIST folder (labels for the colours, images for the thumbnails)")->capture_default_str();
-  app.add_option("--out", out_dir, "folder for the figures and the embedding")->capture_default_str();
+  flags.add_to(app, "MNIST folder (labels for the colours, images for the thumbnails)");
   app.add_option("--rows", rows, "embed the first N latent vectors (up to all 60,000)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--sweep-rows", sweep_rows, "points in each map of the perplexity sweep")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--perplexity", perplexity, "perplexity of the main map")->capture_default_str();
   app.add_option("--learning-rate", learning_rate, "learning rate")->capture_default_str();
-  app.add_option("--random-state", seed, "seed")->capture_default_str();
   app.add_option("--thumbnails", thumbnails, "training images drawn on figure 9.17")->capture_default_str();
   app.add_flag("--skip-sweep", skip_sweep, "do not draw the perplexity sweep");
-  app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
-    if (threads > 0) ae::set_num_threads(threads);
-    ::mkdir(out_dir.c_str(), 0755);
+    flags.apply();
+    const std::string& out_dir = flags.out_dir;
+    const std::uint64_t seed = flags.seed;
 
     chapter::draw_t_distribution(out_dir + "/fig9_9_t_distribution.png");
     std::cout << "wrote " << out_dir << "/fig9_9_t_distribution.png\n";
@@ -118,7 +115,7 @@ int main(int argc, char** argv) {
     const auto latent = ae::load_npy<float>(latent_path);
     if (latent.rank() != 2)
       throw ae::ShapeError("'" + latent_path + "': expected (samples, features), got " + latent.shape().to_string());
-    const auto mnist = ae::load_mnist<float>(data_dir);
+    const auto mnist = ae::load_mnist<float>(flags.data_dir);
     const ae::Index available = std::min(latent.dim(0), ae::Index(mnist.train_labels.size()));
     if (rows > available)
       throw ae::ConfigError("--rows " + std::to_string(rows) + ": only " + std::to_string(available) +
@@ -132,7 +129,7 @@ int main(int argc, char** argv) {
     ae::Timer timer;
     double kl = 0;
     const ae::EmbeddingMatrix Y = run_tsne(X, perplexity, learning_rate, seed, true, &kl);
-    chapter::Results results(results_path);
+    chapter::Results results(flags.results_path);
     results.set("rows", double(rows), "%.0f");
     results.set("perplexity", perplexity, "%g");
     results.set("learning_rate", learning_rate, "%g");

@@ -9,6 +9,7 @@
 
 #include <autoenc/autoenc.hpp>
 
+#include "example_flags.hpp"
 #include "results.hpp"
 
 namespace chapter {
@@ -24,13 +25,15 @@ inline autoenc::ImageDataset<float> load_mnist_for_training(const std::string& d
   return mnist;
 }
 
-/// Trains `model` to reproduce x (epochs of batch_size, shuffled with seed), or, when load_path
-/// is given, loads the weights saved there instead; then saves the model to save_path (if given).
+/// Trains `model` to reproduce x (the flags' epochs and batch size, shuffled with seed), or, with
+/// --load, loads the weights saved there instead; then saves the model with --save (if given).
 /// Records the parameter count, the training set's size, the epochs, the last epoch's loss and
 /// the training time (or which file was loaded) in `results`.
-inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tensor<float>& x, int epochs,
-                          autoenc::Index batch_size, std::uint64_t seed, const std::string& load_path,
-                          const std::string& save_path, Results& results) {
+inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tensor<float>& x,
+                          const TrainingFlags& flags, std::uint64_t seed, Results& results) {
+  const std::string& load_path = flags.load_path;
+  const std::string& save_path = flags.save_path;
+  const int epochs = flags.epochs;
   results.set("params", double(model.param_count()), "%.0f");
   results.set("train_images", double(x.dim(0)), "%.0f");
   if (!load_path.empty()) {
@@ -38,7 +41,8 @@ inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tens
     std::cout << "loaded " << load_path << "\n";
     results.set("loaded", load_path);
   } else {
-    const autoenc::History history = model.fit(x, x, epochs, batch_size, /*shuffle*/ true, seed);
+    const autoenc::History history = model.fit(x, x, autoenc::epochs = epochs, autoenc::batch_size = flags.batch_size,
+                                               autoenc::seed = seed);
     double seconds = 0;
     for (double s : history.seconds) seconds += s;
     results.set("epochs", double(epochs), "%.0f");

@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# Installs autoenc into a temporary prefix and builds tests/consumer against it with
-# find_package(autoenc); then builds the same consumer with add_subdirectory.
+# Installs autoenc exactly as the README says (its "Using it in your project" commands, run in a
+# fresh clone, with HOME pointing into a temporary folder), then builds tests/consumer against
+# the installed tree with find_package(autoenc): the consumer program, and the README's own
+# example. Then builds the consumer again with add_subdirectory on the source tree.
 set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cmake -S "$src" -B "$work/lib" -DAUTOENC_BUILD_TESTS=OFF -DAUTOENC_BUILD_EXAMPLES=OFF \
-      -DAUTOENC_BUILD_BENCHMARKS=OFF -DAUTOENC_BUILD_TOOLS=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" >/dev/null
-cmake --install "$work/lib" >/dev/null
-test -f "$work/prefix/include/autoenc/autoenc.hpp"
+# The README's install commands: the ```sh block that follows "Installing the library needs no build".
+awk '/Installing the library needs no build/{found=1} found && /^```sh/{on=1; next} on && /^```/{exit} on' \
+  "$src/README.md" > "$work/install.sh"
+grep -q "cmake --install build" "$work/install.sh" || { echo "README: install commands not found"; exit 1; }
+echo "README's install commands:"; sed 's/^/  /' "$work/install.sh"
 
-cmake -S "$src/tests/consumer" -B "$work/found" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+# A clean copy of the source tree, as a fresh clone has it (no build folders, no data), installed
+# as written: the files git tracks or would track, taken from the working tree.
+mkdir -p "$work/clone"
+(cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$work/clone")
+(cd "$work/clone" && HOME="$work/home" bash -e "$work/install.sh" >/dev/null)
+prefix="$work/home/.local"
+test -f "$prefix/include/autoenc/autoenc.hpp"
+test -f "$prefix/lib/cmake/autoenc/autoencConfig.cmake"
+
+# The README's example, compiled against the installed tree.
+awk '/^```cpp/{on=1; next} /^```/{if (on) exit} on' "$src/README.md" > "$work/readme_example.cpp"
+cmake -S "$src/tests/consumer" -B "$work/found" -DCMAKE_PREFIX_PATH="$prefix" \
+      -DREADME_EXAMPLE="$work/readme_example.cpp" >/dev/null
 cmake --build "$work/found" >/dev/null
 "$work/found/consumer"
+test -x "$work/found/readme_example"
+echo "README example compiled against the installed tree"
 
 cmake -S "$src/tests/consumer" -B "$work/embedded" -DAUTOENC_SOURCE_DIR="$src" >/dev/null
 cmake --build "$work/embedded" >/dev/null

@@ -26,13 +26,13 @@ int main() {
   model.compile(ae::Adam<float>(), "mse");
   ae::Tensor<float> x({40 * 64, 784}, 0.5f);
   const ae::Tensor<float> small = x.slice_rows(0, 4 * 64);
-  model.fit(x, x, 1, 64, true, 0, ae::Verbosity::silent);  // warm-up: buffers reach full size
+  model.fit(x, x, 1, 64, ae::shuffle = true, ae::seed = 0, ae::verbose = ae::Verbosity::silent);  // warm-up: buffers reach full size
 
   long before = g_allocations.load();
-  model.fit(small, small, 1, 64, true, 0, ae::Verbosity::silent);
+  model.fit(small, small, 1, 64, ae::shuffle = true, ae::seed = 0, ae::verbose = ae::Verbosity::silent);
   const long few = g_allocations.load() - before;
   before = g_allocations.load();
-  model.fit(x, x, 1, 64, true, 0, ae::Verbosity::silent);
+  model.fit(x, x, 1, 64, ae::shuffle = true, ae::seed = 0, ae::verbose = ae::Verbosity::silent);
   const long many = g_allocations.load() - before;
   std::printf("allocations: %ld for an epoch of 4 batches, %ld for 40 batches\n", few, many);
   if (few != many) {

@@ -76,8 +76,8 @@ TEST_CASE("autoenc kmeans clusters a .npy file and writes its results", "[cli]")
   CHECK_THAT(r.output, Catch::Contains("adjusted_rand_index: 1.0000"));
   CHECK(last_line(r.output).rfind("inertia: ", 0) == 0);
 
-  KMeans<float> km(3);
-  km.n_init(4).random_state(1).fit(X);
+  KMeans<float> km(3, n_init = 4, random_state = 1);
+  km.fit(X);
   const auto labels = read_npy(dir + "/labels.npy");
   REQUIRE(labels.size() == 300);
   for (Index i = 0; i < 300; ++i) REQUIRE(labels.at<int>(i) == km.labels_[std::size_t(i)]);
@@ -128,8 +128,7 @@ TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and tr
   REQUIRE(last_line(r.output).rfind("kl_divergence: ", 0) == 0);
 
   // The same run through the library gives the same KL and the same map (stored as float32).
-  TSNE tsne;
-  tsne.perplexity(15).learning_rate(100).random_state(0).n_iter(400).init(TsneInit::random);
+  TSNE tsne(perplexity = 15, learning_rate = 100, random_state = 0, n_iter = 400, init = "random");
   const EmbeddingMatrix Y = tsne.fit_transform(Eigen::MatrixXd(X.topRows(200).cast<double>()));
   CHECK(std::stod(last_line(r.output).substr(15)) == Approx(tsne.kl_divergence_).epsilon(1e-5));
   const Tensor<float> map = load_npy<float>(dir + "/map.npy");

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <autoenc/autoenc.hpp>
+#include <autoenc/core/tensor_map.hpp>
 #include <autoenc/testing/gradient_check.hpp>
 
 using namespace autoenc;
@@ -55,7 +56,7 @@ Tensor<double> random_tensor(const Shape& s, std::uint64_t seed) {
 TEST_CASE("Conv2D backward matches finite differences", "[conv][grad]") {
   for (const auto& c : kCases) {
     for (Activation a : {Activation::linear, Activation::elu, Activation::sigmoid}) {
-      Conv2D<double> conv(c.filters, c.kernel, c.strides, c.padding, a);
+      Conv2D<double> conv(c.filters, c.kernel, strides = c.strides, padding = c.padding, activation = a);
       testing::GradientCheckOptions opt;
       opt.batch = 2;
       const auto r = testing::check_layer_gradients(conv, Shape{c.h, c.w, c.channels}, opt);
@@ -70,7 +71,7 @@ TEST_CASE("Conv2D backward matches finite differences", "[conv][grad]") {
 TEST_CASE("Conv2DTranspose backward matches finite differences", "[conv][grad]") {
   for (const auto& c : kCases) {
     for (Activation a : {Activation::linear, Activation::relu, Activation::tanh}) {
-      Conv2DTranspose<double> deconv(c.filters, c.kernel, c.strides, c.padding, a);
+      Conv2DTranspose<double> deconv(c.filters, c.kernel, strides = c.strides, padding = c.padding, activation = a);
       testing::GradientCheckOptions opt;
       opt.batch = 2;
       const auto r = testing::check_layer_gradients(deconv, Shape{c.h, c.w, c.channels}, opt);
@@ -95,7 +96,7 @@ TEST_CASE("Flatten and Reshape pass gradients through unchanged", "[reshape][gra
 
 TEST_CASE("Conv2D forward matches the textbook definition", "[conv]") {
   for (const auto& c : kCases) {
-    Standalone<Conv2D<double>> s(Conv2D<double>(c.filters, c.kernel, c.strides, c.padding, Activation::linear),
+    Standalone<Conv2D<double>> s(Conv2D<double>(c.filters, c.kernel, strides = c.strides, padding = c.padding),
                                  Shape{c.h, c.w, c.channels}, 3);
     const auto x = random_tensor(Shape{3, c.h, c.w, c.channels}, 4);
     const auto y = s.run(x);
@@ -127,7 +128,7 @@ TEST_CASE("Conv2D forward matches the textbook definition", "[conv]") {
 TEST_CASE("Conv2DTranspose forward matches the textbook definition", "[conv]") {
   for (const auto& c : kCases) {
     Standalone<Conv2DTranspose<double>> s(
-        Conv2DTranspose<double>(c.filters, c.kernel, c.strides, c.padding, Activation::linear),
+        Conv2DTranspose<double>(c.filters, c.kernel, strides = c.strides, padding = c.padding),
         Shape{c.h, c.w, c.channels}, 5);
     const auto x = random_tensor(Shape{2, c.h, c.w, c.channels}, 6);
     const auto y = s.run(x);
@@ -164,7 +165,7 @@ TEST_CASE("Convolutions by hand", "[conv]") {
   //   window [[1, 2], [5, 6]]     -> 1 - 6 + 0.5   = -4.5     window [[3, 4], [7, 8]]     -> 3 - 8 + 0.5   = -4.5
   //   window [[9, 10], [13, 14]]  -> 9 - 14 + 0.5  = -4.5     window [[11, 12], [15, 16]] -> 11 - 16 + 0.5 = -4.5
   // and with the kernel [[0, 1], [2, 0]]: 2 + 10 = 12, 4 + 14 = 18, 10 + 26 = 36, 12 + 30 = 42 (+ 0.5).
-  Standalone<Conv2D<double>> conv(Conv2D<double>(1, 2, 2, Padding::valid), Shape{4, 4, 1}, 0);
+  Standalone<Conv2D<double>> conv(Conv2D<double>(1, 2, strides = 2, padding = Padding::valid), Shape{4, 4, 1}, 0);
   conv.layer.kernel() << 0, 1, 2, 0;  // rows (p, q) = (0,0), (0,1), (1,0), (1,1)
   conv.layer.bias() << 0.5;
   Tensor<double> x({1, 4, 4, 1});
@@ -178,7 +179,7 @@ TEST_CASE("Convolutions by hand", "[conv]") {
 
   // Conv2DTranspose, kernel [[1, 2], [3, 4]], stride 2, on the 1x2 image [2, -1]: each pixel
   // stamps a scaled copy of the kernel: [[2, 4, -1, -2], [6, 8, -3, -4]], plus the bias 1.
-  Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 2, 2, Padding::valid), Shape{1, 2, 1}, 0);
+  Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 2, strides = 2, padding = Padding::valid), Shape{1, 2, 1}, 0);
   deconv.layer.kernel() << 1, 2, 3, 4;
   deconv.layer.bias() << 1;
   Tensor<double> z({1, 1, 2, 1});
@@ -202,7 +203,7 @@ TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, st
   constexpr Index kTop = 1, kLeft = 0, kTransposeTop = 0, kTransposeLeft = 0;
 
   SECTION("values worked by hand: x[r, c] = 1 + 10 r + c, kernel of ones") {
-    Standalone<Conv2D<double>> conv(Conv2D<double>(1, 3, 2, Padding::same), Shape{9, 8, 1}, 0);
+    Standalone<Conv2D<double>> conv(Conv2D<double>(1, 3, strides = 2, padding = Padding::same), Shape{9, 8, 1}, 0);
     conv.layer.kernel().setOnes();
     conv.layer.bias().setZero();
     Tensor<double> x({1, 9, 8, 1});
@@ -214,7 +215,7 @@ TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, st
     CHECK(y[4 * 4 + 3] == 330);  // (4, 3): rows 7-8, columns 6-7: (77 + 78) + (87 + 88)
     CHECK(y[1 * 4 + 0] == 198);  // (1, 0): rows 1-3, columns 0-2: 36 + 66 + 96
 
-    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 3, 2, Padding::same), Shape{5, 4, 1}, 0);
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(1, 3, strides = 2, padding = Padding::same), Shape{5, 4, 1}, 0);
     deconv.layer.kernel().setOnes();
     deconv.layer.bias().setZero();
     Tensor<double> z({1, 5, 4, 1});
@@ -230,7 +231,7 @@ TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, st
 
   SECTION("random values against a loop with the hand-worked padding") {
     const Index channels = 2, filters = 3;
-    Standalone<Conv2D<double>> conv(Conv2D<double>(filters, 3, 2, Padding::same), Shape{9, 8, channels}, 11);
+    Standalone<Conv2D<double>> conv(Conv2D<double>(filters, 3, strides = 2, padding = Padding::same), Shape{9, 8, channels}, 11);
     const auto x = random_tensor(Shape{2, 9, 8, channels}, 12);
     const auto y = conv.run(x);
     REQUIRE(y.shape() == Shape{2, 5, 4, filters});
@@ -252,7 +253,7 @@ TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, st
           }
     CHECK(worst < 1e-12);
 
-    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(filters, 3, 2, Padding::same),
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(filters, 3, strides = 2, padding = Padding::same),
                                                Shape{5, 4, channels}, 13);
     const auto z = random_tensor(Shape{2, 5, 4, channels}, 14);
     const auto up = deconv.run(z);
@@ -286,7 +287,7 @@ TEST_CASE("Conv2D backward uses the x it is given, not a stale forward pass", "[
   // ran on another input or never ran.
   const Shape in{6, 5, 2};
   auto dW_of = [&](bool forward_first_on_other) {
-    Standalone<Conv2D<double>> s(Conv2D<double>(3, 3, 2, Padding::same, Activation::tanh), in, 21);
+    Standalone<Conv2D<double>> s(Conv2D<double>(3, 3, strides = 2, padding = Padding::same, activation = Activation::tanh), in, 21);
     const auto x = random_tensor(in.with_batch(2), 22), other = random_tensor(in.with_batch(2), 23);
     Tensor<double> y(s.layer.output_shape().with_batch(2)), dy(y.shape(), 0.5), dx(x.shape());
     if (forward_first_on_other) {
@@ -305,7 +306,7 @@ TEST_CASE("Conv2D backward uses the x it is given, not a stale forward pass", "[
 }
 
 TEST_CASE("Layers check the shapes of the views they are given", "[conv][shape]") {
-  Standalone<Conv2D<double>> s(Conv2D<double>(3, 2, 2), Shape{4, 4, 1}, 0);
+  Standalone<Conv2D<double>> s(Conv2D<double>(3, 2, strides = 2), Shape{4, 4, 1}, 0);
   Tensor<double> x({2, 4, 4, 1}, 0.5), y({2, 2, 2, 3}), wrong_x({2, 4, 5, 1}), short_y({2, 2, 2, 2});
   CHECK_NOTHROW(s.layer.forward(x.view(), y.view()));
   CHECK_THROWS_WITH(s.layer.forward(wrong_x.view(), y.view()),
@@ -326,9 +327,9 @@ TEST_CASE("Layers check the shapes of the views they are given", "[conv][shape]"
 
 TEST_CASE("Conv2DTranspose is the adjoint of Conv2D: <conv(x), y> = <x, conv_transpose(y)>", "[conv]") {
   for (const auto& c : kCases) {
-    Standalone<Conv2D<double>> conv(Conv2D<double>(c.filters, c.kernel, c.strides, c.padding), Shape{c.h, c.w, c.channels}, 1);
+    Standalone<Conv2D<double>> conv(Conv2D<double>(c.filters, c.kernel, strides = c.strides, padding = c.padding), Shape{c.h, c.w, c.channels}, 1);
     const Shape small = conv.layer.output_shape();
-    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(c.channels, c.kernel, c.strides, c.padding), small, 2);
+    Standalone<Conv2DTranspose<double>> deconv(Conv2DTranspose<double>(c.channels, c.kernel, strides = c.strides, padding = c.padding), small, 2);
     if (deconv.layer.output_shape() != Shape{c.h, c.w, c.channels}) continue;  // valid with leftover rows
     // Share the kernel: Conv2D's (p, q, c, o) is Conv2DTranspose's (p, q, filters = c, in = o).
     deconv.params.assign(conv.params.begin(), conv.params.end() - c.filters);
@@ -356,9 +357,9 @@ TEST_CASE("Output sizes follow Keras", "[conv][shape]") {
   };
   for (const auto& r : rows) {
     INFO("in " << r.in << " kernel " << r.kernel << " stride " << r.stride << " " << padding_name(r.padding));
-    Conv2D<float> conv(1, r.kernel, r.stride, r.padding);
+    Conv2D<float> conv(1, r.kernel, strides = r.stride, padding = r.padding);
     CHECK(conv.setup(Shape{r.in, r.in, 1}) == Shape{r.conv_out, r.conv_out, 1});
-    Conv2DTranspose<float> deconv(1, r.kernel, r.stride, r.padding);
+    Conv2DTranspose<float> deconv(1, r.kernel, strides = r.stride, padding = r.padding);
     CHECK(deconv.setup(Shape{r.in, r.in, 1}) == Shape{r.deconv_out, r.deconv_out, 1});
   }
 }
@@ -378,16 +379,16 @@ TEST_CASE("Impossible convolutional models are rejected with the layer and shape
   CHECK_THROWS_WITH(bad_reshape.add(Reshape<float>({7, 7, 32})),
                     Catch::Contains("'reshape' (Reshape)") && Catch::Contains("3136") && Catch::Contains("1568"));
   CHECK_THROWS_AS(Conv2D<float>(0, 2), ConfigError);
-  CHECK_THROWS_AS(Conv2DTranspose<float>(4, 2, 0), ConfigError);
+  CHECK_THROWS_AS(Conv2DTranspose<float>(4, 2, strides = 0), ConfigError);
   CHECK_THROWS_AS(Reshape<float>({-1, -1}), ConfigError);
 }
 
 TEST_CASE("The chapter's CNN autoencoder has Keras's summary", "[conv][summary]") {
-  Sequential<float> model({28, 28, 1}, Conv2D<float>(32, 2, 2, Padding::valid, Activation::relu),
-                          Conv2D<float>(64, 2, 2, Padding::valid, Activation::relu), Flatten<float>(),
+  Sequential<float> model({28, 28, 1}, Conv2D<float>(32, 2, strides = 2, padding = Padding::valid, activation = Activation::relu),
+                          Conv2D<float>(64, 2, strides = 2, padding = Padding::valid, activation = Activation::relu), Flatten<float>(),
                           Dense<float>(64, "relu"), Dense<float>(3136, "relu"), Reshape<float>({7, 7, 64}),
-                          Conv2DTranspose<float>(32, 2, 2, Padding::same, Activation::relu),
-                          Conv2DTranspose<float>(1, 2, 2, Padding::same, Activation::sigmoid));
+                          Conv2DTranspose<float>(32, 2, strides = 2, padding = Padding::same, activation = Activation::relu),
+                          Conv2DTranspose<float>(1, 2, strides = 2, padding = Padding::same, activation = Activation::sigmoid));
   model.build();
   const std::string s = model.summary_string();
   CHECK_THAT(s, Catch::Contains("conv2d (Conv2D)              (None, 14, 14, 32)        160"));
@@ -402,9 +403,9 @@ TEST_CASE("The chapter's CNN autoencoder has Keras's summary", "[conv][summary]"
 }
 
 TEST_CASE("A whole CNN autoencoder's gradients match finite differences", "[conv][grad][sequential]") {
-  Sequential<double> model({6, 6, 1}, Conv2D<double>(3, 2, 2, Padding::valid, Activation::elu), Flatten<double>(),
+  Sequential<double> model({6, 6, 1}, Conv2D<double>(3, 2, strides = 2, padding = Padding::valid, activation = Activation::elu), Flatten<double>(),
                            Dense<double>(4, "elu"), Dense<double>(27, "elu"), Reshape<double>({3, 3, 3}),
-                           Conv2DTranspose<double>(1, 2, 2, Padding::same, Activation::sigmoid));
+                           Conv2DTranspose<double>(1, 2, strides = 2, padding = Padding::same, activation = Activation::sigmoid));
   model.build(5);
   model.compile(SGD<double>(1e-12), "mse");
   Tensor<double> x = random_tensor(Shape{3, 6, 6, 1}, 10);

@@ -13,6 +13,7 @@
 #include <stb_image.h>
 
 #include <autoenc/autoenc.hpp>
+#include <autoenc/core/tensor_map.hpp>
 
 using namespace autoenc;
 using Bytes = std::vector<unsigned char>;

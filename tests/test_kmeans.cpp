@@ -12,16 +12,16 @@ using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajo
 
 TEMPLATE_TEST_CASE("KMeans on four points matches the hand computation", "[kmeans]", float, double) {
   using M = Eigen::Matrix<TestType, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  // Points (0,0), (0.5,0), (0.5,1), (1,1) from centres (0,0), (1,1): the first two join centre 0,
-  // the others centre 1; the centres move to (0.25, 0) and (0.75, 1); every point is then 0.25
+  // Points (0,0), (0.5,0), (0.5,1), (1,1) from centers (0,0), (1,1): the first two join centre 0,
+  // the others centre 1; the centers move to (0.25, 0) and (0.75, 1); every point is then 0.25
   // from its centre, so the inertia is 4 * 0.0625 = 0.25; the labels do not change in the
   // second iteration: n_iter_ = 2.
   M X(4, 2), init(2, 2);
   X << 0, 0, 0.5, 0, 0.5, 1, 1, 1;
   init << 0, 0, 1, 1;
   for (auto algo : {KMeansAlgorithm::lloyd, KMeansAlgorithm::elkan}) {
-    KMeans<TestType> km(2);
-    km.init_centers(init).algorithm(algo).fit(X);
+    KMeans<TestType> km(2, init_centers(init), algorithm = algo);
+    km.fit(X);
     CHECK(km.labels_ == std::vector<int>{0, 0, 1, 1});
     CHECK(km.inertia_ == Approx(0.25).epsilon(1e-6));
     CHECK(km.cluster_centers_(0, 0) == Approx(0.25));
@@ -33,8 +33,8 @@ TEMPLATE_TEST_CASE("KMeans on four points matches the hand computation", "[kmean
 
 TEST_CASE("KMeans finds well-separated blobs exactly", "[kmeans]") {
   const auto blobs = make_blobs(600, 4, 5, 0.5, {-20, 20}, 3);
-  KMeans<double> km(4);
-  km.random_state(0).fit(blobs.X);
+  KMeans<double> km(4, random_state = 0);
+  km.fit(blobs.X);
   CHECK(adjusted_rand_score(blobs.labels, km.labels_) == Approx(1.0));
   CHECK(normalized_mutual_info_score(blobs.labels, km.labels_) == Approx(1.0));
   CHECK(km.predict(blobs.X) == km.labels_);
@@ -49,9 +49,10 @@ TEST_CASE("KMeans finds well-separated blobs exactly", "[kmeans]") {
 TEST_CASE("Elkan and Lloyd give the same clustering", "[kmeans]") {
   const auto blobs = make_blobs(2000, 8, 6, 2.5, {-8, 8}, 11);  // overlapping: many iterations
   for (double tol : {1e-2, 1e-8, 0.0}) {
-    KMeans<double> lloyd(8), elkan(8);
-    lloyd.random_state(5).n_init(2).tol(tol).fit(blobs.X);
-    elkan.random_state(5).n_init(2).tol(tol).algorithm(KMeansAlgorithm::elkan).fit(blobs.X);
+    KMeans<double> lloyd(8, random_state = 5, n_init = 2, autoenc::tol = tol);
+    KMeans<double> elkan(8, random_state = 5, n_init = 2, autoenc::tol = tol, algorithm = "elkan");
+    lloyd.fit(blobs.X);
+    elkan.fit(blobs.X);
     INFO("tol " << tol << ": n_iter " << lloyd.n_iter_ << " vs " << elkan.n_iter_);
     CHECK(lloyd.labels_ == elkan.labels_);
     CHECK(lloyd.n_iter_ == elkan.n_iter_);
@@ -66,8 +67,8 @@ TEST_CASE("KMeans gives identical bits with 1 thread or 2", "[kmeans][determinis
   const MatF X = blobs.X.cast<float>();
   auto run = [&](int threads) {
     set_num_threads(threads);
-    KMeans<float> km(10);
-    km.random_state(42).n_init(3).fit(X);
+    KMeans<float> km(10, random_state = 42, n_init = 3);
+    km.fit(X);
     return km;
   };
   const auto one = run(1), two = run(2);
@@ -96,12 +97,11 @@ std::vector<Run> fit_recording(KM& km, const X& data) {
 
 TEST_CASE("n_init runs every restart and keeps the one with the lowest inertia", "[kmeans]") {
   // Overlapping blobs and random starts: the runs end in different local optima. With tol = 0
-  // every run stops on unchanged labels, so its centres are the means of its clusters and two
+  // every run stops on unchanged labels, so its centers are the means of its clusters and two
   // runs with the same clustering have bit-identical inertias: the kept run is the first one
   // with the lowest inertia.
   const auto blobs = make_blobs(300, 6, 2, 1.5, {-6, 6}, 2);
-  KMeans<double> km(6);
-  km.init(KMeansInit::random).n_init(10).tol(0).random_state(3);
+  KMeans<double> km(6, init = "random", n_init = 10, tol = 0, random_state = 3);
   const auto runs = fit_recording(km, blobs.X);
   REQUIRE(runs.size() == 10);
   std::size_t best = 0;
@@ -112,7 +112,7 @@ TEST_CASE("n_init runs every restart and keeps the one with the lowest inertia",
   REQUIRE(runs.back().inertia > runs[best].inertia);
   CHECK(km.inertia_ == runs[best].inertia);
   CHECK(km.n_iter_ == runs[best].n_iter);
-  // The results belong together: the inertia is that of the kept labels and centres.
+  // The results belong together: the inertia is that of the kept labels and centers.
   double inertia = 0;
   for (Index i = 0; i < blobs.X.rows(); ++i)
     inertia += (blobs.X.row(i) - km.cluster_centers_.row(km.labels_[std::size_t(i)])).squaredNorm();
@@ -122,16 +122,15 @@ TEST_CASE("n_init runs every restart and keeps the one with the lowest inertia",
 
 TEST_CASE("A later run replaces the best only with a lower inertia and a different clustering", "[kmeans]") {
   // scikit-learn 1.2: X = 0, 1, 10, 11, k = 2, max_iter = 1. Every start gives {0, 1} {10, 11}
-  // after one iteration; a start from two samples of the same pair leaves the centres off the
+  // after one iteration; a start from two samples of the same pair leaves the centers off the
   // means (inertia 1 + 185/9 = 21.56 instead of 1). scikit-learn keeps the first run then: a
   // lower inertia with the same clustering does not replace it (runs starting from samples
-  // (0, 1) then (0, 2): kept inertia 21.555555555555557, centres 0 and 7.333333333333333).
+  // (0, 1) then (0, 2): kept inertia 21.555555555555557, centers 0 and 7.333333333333333).
   MatD X(4, 1);
   X << 0, 1, 10, 11;
   int first_not_best = 0;
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
-    KMeans<double> km(2);
-    km.init(KMeansInit::random).n_init(5).max_iter(1).random_state(seed);
+    KMeans<double> km(2, init = "random", n_init = 5, max_iter = 1, random_state = seed);
     const auto runs = fit_recording(km, X);
     INFO("seed " << seed << ": first run " << runs[0].inertia << ", kept " << km.inertia_);
     REQUIRE(runs.size() == 5);
@@ -140,7 +139,7 @@ TEST_CASE("A later run replaces the best only with a lower inertia and a differe
     CHECK(km.labels_[0] == km.labels_[1]);
     CHECK(km.labels_[2] == km.labels_[3]);
     CHECK(km.labels_[0] != km.labels_[2]);
-    // The centres of that run: scikit-learn's 0 and 22/3 (start 0, 1) or 11/3 and 11 (start
+    // The centers of that run: scikit-learn's 0 and 22/3 (start 0, 1) or 11/3 and 11 (start
     // 10, 11), or the means 0.5 and 10.5.
     const double lo = km.cluster_centers_.minCoeff(), hi = km.cluster_centers_.maxCoeff();
     CHECK(((lo == Approx(0.0).margin(1e-12) && hi == Approx(22.0 / 3)) || (lo == Approx(11.0 / 3) && hi == Approx(11.0)) ||
@@ -172,7 +171,7 @@ TEMPLATE_TEST_CASE("Empty clusters are relocated exactly as scikit-learn does", 
     std::vector<double> x, init;
     int max_iter;
     std::vector<int> labels;
-    std::vector<double> centres;
+    std::vector<double> centers;
     double inertia;
     int n_iter;
   };
@@ -204,10 +203,10 @@ TEMPLATE_TEST_CASE("Empty clusters are relocated exactly as scikit-learn does", 
       M X(n, 1), init(k, 1);
       for (Index i = 0; i < n; ++i) X(i, 0) = TestType(c.x[std::size_t(i)]);
       for (Index j = 0; j < k; ++j) init(j, 0) = TestType(c.init[std::size_t(j)]);
-      KMeans<TestType> km{int(k)};
-      km.init_centers(init).max_iter(c.max_iter).algorithm(algo).fit(X);
+      KMeans<TestType> km(int(k), init_centers(init), max_iter = c.max_iter, algorithm = algo);
+      km.fit(X);
       CHECK(km.labels_ == c.labels);
-      for (Index j = 0; j < k; ++j) CHECK(km.cluster_centers_(j, 0) == Approx(c.centres[std::size_t(j)]).margin(1e-5));
+      for (Index j = 0; j < k; ++j) CHECK(km.cluster_centers_(j, 0) == Approx(c.centers[std::size_t(j)]).margin(1e-5));
       CHECK(km.inertia_ == Approx(c.inertia).margin(1e-5));
       CHECK(km.n_iter_ == c.n_iter);
     }
@@ -226,18 +225,18 @@ TEST_CASE("k-means++ candidates are numpy's searchsorted (side left), clipped to
 
 TEMPLATE_TEST_CASE("Elkan breaks exact ties to the lowest centre index, as Lloyd does", "[kmeans]", float, double) {
   using M = Eigen::Matrix<TestType, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  // X = 3, 6, 7, 7, 11, 14 from centres 0, 7: the first iteration moves the centres to 3 and 9,
-  // and in the second, 6 is 3 from both (exactly: the data mean 8 and the centres are
+  // X = 3, 6, 7, 7, 11, 14 from centers 0, 7: the first iteration moves the centers to 3 and 9,
+  // and in the second, 6 is 3 from both (exactly: the data mean 8 and the centers are
   // integers). scikit-learn 1.2's lloyd gives 6 to centre 0 and ends at labels 0 0 0 0 1 1,
-  // centres 5.75 and 12.5, inertia 15.25 after 4 iterations. (Its elkan keeps the current label
-  // on a tie and stops at centres 3 and 9, inertia 46, after 2.)
+  // centers 5.75 and 12.5, inertia 15.25 after 4 iterations. (Its elkan keeps the current label
+  // on a tie and stops at centers 3 and 9, inertia 46, after 2.)
   M X(6, 1), init(2, 1);
   X << 3, 6, 7, 7, 11, 14;
   init << 0, 7;
   for (auto algo : {KMeansAlgorithm::lloyd, KMeansAlgorithm::elkan}) {
     INFO((algo == KMeansAlgorithm::elkan ? "elkan" : "lloyd"));
-    KMeans<TestType> km(2);
-    km.init_centers(init).algorithm(algo).fit(X);
+    KMeans<TestType> km(2, init_centers(init), algorithm = algo);
+    km.fit(X);
     CHECK(km.labels_ == std::vector<int>{0, 0, 0, 0, 1, 1});
     CHECK(km.cluster_centers_(0, 0) == TestType(5.75));
     CHECK(km.cluster_centers_(1, 0) == TestType(12.5));
@@ -247,7 +246,7 @@ TEMPLATE_TEST_CASE("Elkan breaks exact ties to the lowest centre index, as Lloyd
 }
 
 TEST_CASE("tol is scaled by the mean over features of the population variance", "[kmeans]") {
-  // scikit-learn 1.2: X[i] = ((7 i) % 20, ((i * i) % 13) / 2) for i < 20, centres started at
+  // scikit-learn 1.2: X[i] = ((7 i) % 20, ((i * i) % 13) / 2) for i < 20, centers started at
   // (0, 0), (1, 0), (2, 0). The sums of squared centre shifts are 101.5, 18.40, 1.656, 2.291, 0
   // and the mean feature variance is 18.9284375; each tol below is a shift divided by that
   // variance, times 1.01 (stop at that iteration) or 0.99 (go on). A tol not scaled, or scaled by
@@ -262,13 +261,13 @@ TEST_CASE("tol is scaled by the mean over features of the population variance", 
   for (auto algo : {KMeansAlgorithm::lloyd, KMeansAlgorithm::elkan})
     for (const auto& e : expected) {
       INFO("tol " << e.first << (algo == KMeansAlgorithm::elkan ? ", elkan" : ", lloyd"));
-      KMeans<double> km(3);
-      km.init_centers(init).tol(e.first).algorithm(algo).fit(X);
+      KMeans<double> km(3, init_centers(init), tol = e.first, algorithm = algo);
+      km.fit(X);
       CHECK(km.n_iter_ == e.second);
       // Scaling the data by 1024 (exact in binary) scales the variance and the shifts alike:
-      // the same iterations, the same labels, the centres scaled.
-      KMeans<double> scaled(3);
-      scaled.init_centers(init * 1024).tol(e.first).algorithm(algo).fit(MatD(X * 1024));
+      // the same iterations, the same labels, the centers scaled.
+      KMeans<double> scaled(3, init_centers(init * 1024), tol = e.first, algorithm = algo);
+      scaled.fit(MatD(X * 1024));
       CHECK(scaled.n_iter_ == e.second);
       CHECK(scaled.labels_ == km.labels_);
       CHECK((scaled.cluster_centers_ - km.cluster_centers_ * 1024).cwiseAbs().maxCoeff() < 1e-9);
@@ -339,11 +338,11 @@ TEST_CASE("k-means++ seeds land in far-apart groups", "[kmeans]") {
   for (int i = 0; i < 90; ++i) truth[std::size_t(i)] = i % 3;
   int random_separated = 0;
   for (std::uint64_t seed = 0; seed < 10; ++seed) {
-    KMeans<double> pp(3);
-    pp.n_init(1).max_iter(1).random_state(seed).fit(X);
+    KMeans<double> pp(3, n_init = 1, max_iter = 1, random_state = seed);
+    pp.fit(X);
     CHECK(adjusted_rand_score(truth, pp.labels_) == Approx(1.0));
-    KMeans<double> uniform(3);
-    uniform.init(KMeansInit::random).n_init(1).max_iter(1).random_state(seed).fit(X);
+    KMeans<double> uniform(3, init = "random", n_init = 1, max_iter = 1, random_state = seed);
+    uniform.fit(X);
     random_separated += adjusted_rand_score(truth, uniform.labels_) > 0.999;
   }
   CHECK(random_separated < 10);  // the check above could fail for a weaker initialisation

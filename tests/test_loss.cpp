@@ -120,7 +120,7 @@ TEST_CASE("A sigmoid output trained with binary cross-entropy learns from its lo
   const Tensor<float> p = model.predict(x);
   CHECK(p[0] == Approx(1.0f));
   // After the step W = 0 - 1 (dL/dW = x dL/dz = 1) and b = 29: z = 28.
-  CHECK(model.evaluate(x, y, 1, Verbosity::silent) == Approx(28.0).epsilon(1e-6));
+  CHECK(model.evaluate(x, y, 1, verbose = Verbosity::silent) == Approx(28.0).epsilon(1e-6));
   // With MSE the same layer keeps its sigmoid inside (no fusion).
   Sequential<float> mse({1}, Dense<float>(1, "sigmoid"));
   mse.compile(SGD<float>(1.0), "mse");

@@ -31,8 +31,8 @@ TEST_CASE("The chapter's Dense autoencoder learns real MNIST digits", "[mnist][e
   Sequential<float> model({784}, Dense<float>(784, "relu"), Dense<float>(64, "relu"), Dense<float>(784, "sigmoid"));
   model.build(42);
   model.compile(Adam<float>(), "mse");
-  const History h = model.fit(train, train, 3, 128, true, 42, Verbosity::silent);
-  const double test_loss = model.evaluate(test, test, 256, Verbosity::silent);
+  const History h = model.fit(train, train, 3, 128, shuffle = true, seed = 42, verbose = Verbosity::silent);
+  const double test_loss = model.evaluate(test, test, 256, verbose = Verbosity::silent);
 
   // The yardstick: the best constant guess, the mean training image, scores the pixel variance
   // (about 0.067 on MNIST). A model that has learnt digits must do far better; the chapter's

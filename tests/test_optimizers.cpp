@@ -31,19 +31,20 @@ TEST_CASE("SGD steps against the gradient, with and without momentum", "[sgd]") 
   SGD<double> sgd(0.1);
   sgd.step(p, g, 1);
   CHECK(p[0] == Approx(0.8));
-  SGD<double> momentum(0.1, 0.9);
+  SGD<double> with_momentum(learning_rate = 0.1, momentum = 0.9);
   double q[1] = {1.0};
-  momentum.step(q, g, 1);  // v = -0.2, q = 0.8
-  momentum.step(q, g, 1);  // v = 0.9 * -0.2 - 0.2 = -0.38, q = 0.42
+  with_momentum.step(q, g, 1);  // v = -0.2, q = 0.8
+  with_momentum.step(q, g, 1);  // v = 0.9 * -0.2 - 0.2 = -0.38, q = 0.42
   CHECK(q[0] == Approx(0.42));
 }
 
 TEST_CASE("Optimizers reject impossible settings", "[adam][sgd]") {
   CHECK_THROWS_AS(Adam<float>(-1), ConfigError);
-  CHECK_THROWS_AS(Adam<float>(1e-3, 1.0), ConfigError);
+  CHECK_THROWS_AS(Adam<float>(beta_1 = 1.0), ConfigError);
   CHECK_THROWS_AS(SGD<float>(0), ConfigError);
   // epsilon = 0 would make a parameter that never had a gradient 0 / 0 = NaN.
-  CHECK_THROWS_WITH(Adam<float>(1e-3, 0.9, 0.999, 0.0), Catch::Contains("epsilon must be > 0"));
+  CHECK_THROWS_WITH(Adam<float>(epsilon = 0.0), Catch::Contains("epsilon must be > 0"));
+  CHECK_THROWS_AS(SGD<float>(momentum = 1.0), ConfigError);
 }
 
 TEST_CASE("A parameter with zero gradients stays finite under Adam", "[adam]") {

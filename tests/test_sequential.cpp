@@ -64,9 +64,9 @@ TEST_CASE("fit, evaluate and predict reject data of the wrong shape", "[sequenti
   Tensor<float> x({10, 784}), wrong({10, 28, 28, 1}), short_y({9, 784});
   CHECK_THROWS_WITH(model.fit(x, x, 1, 4), Catch::Contains("not compiled"));
   model.compile(Adam<float>(), "mse");
-  CHECK_THROWS_WITH(model.fit(wrong, x, 1, 4, true, 0, Verbosity::silent),
+  CHECK_THROWS_WITH(model.fit(wrong, x, 1, 4, shuffle = true, seed = 0, verbose = Verbosity::silent),
                     Catch::Contains("(10, 28, 28, 1)") && Catch::Contains("(None, 784)"));
-  CHECK_THROWS_WITH(model.fit(x, short_y, 1, 4, true, 0, Verbosity::silent), Catch::Contains("9"));
+  CHECK_THROWS_WITH(model.fit(x, short_y, 1, 4, shuffle = true, seed = 0, verbose = Verbosity::silent), Catch::Contains("9"));
   CHECK_THROWS_AS(model.evaluate(x, x, 0), ConfigError);
   CHECK_THROWS_AS(model.predict(wrong), ShapeError);
 }
@@ -92,13 +92,13 @@ TEST_CASE("fit lowers the loss and returns its history", "[sequential]") {
   model.build(1);
   model.compile(Adam<float>(1e-2), "mse");
   const auto x = synthetic_images(512, 32, 9);
-  const double before = model.evaluate(x, x, 64, Verbosity::silent);
-  const History h = model.fit(x, x, 40, 32, true, 5, Verbosity::silent);
+  const double before = model.evaluate(x, x, 64, verbose = Verbosity::silent);
+  const History h = model.fit(x, x, 40, 32, shuffle = true, seed = 5, verbose = Verbosity::silent);
   REQUIRE(h.loss.size() == 40);
   REQUIRE(h.seconds.size() == 40);
   CHECK(h.loss.back() < 0.5 * h.loss.front());
   INFO("loss before " << before << ", epoch losses " << h.loss.front() << " ... " << h.loss.back());
-  CHECK(model.evaluate(x, x, 64, Verbosity::silent) < 0.2 * before);
+  CHECK(model.evaluate(x, x, 64, verbose = Verbosity::silent) < 0.2 * before);
 }
 
 TEST_CASE("Same seed, same weights, with 1 thread or 2", "[sequential][determinism]") {
@@ -109,7 +109,7 @@ TEST_CASE("Same seed, same weights, with 1 thread or 2", "[sequential][determini
     Sequential<float> model({300}, Dense<float>(200, "relu"), Dense<float>(40, "elu"), Dense<float>(300, "sigmoid"));
     model.build(7);
     model.compile(Adam<float>(), "mse");
-    model.fit(x, x, 2, 256, true, 13, Verbosity::silent);
+    model.fit(x, x, 2, 256, shuffle = true, seed = 13, verbose = Verbosity::silent);
     return Eigen::VectorXf(model.parameters());
   };
   const Eigen::VectorXf one = train(1), two = train(2), again = train(2);
@@ -131,7 +131,7 @@ TEST_CASE("A NaN loss stops fit, names the batch, and keeps the last good weight
   Tensor<float> x({12, 8}, 0.5f);
   x.matrix()(9, 3) = std::nanf("");  // sample 9 is in the third batch of 4 when not shuffled
   try {
-    model.fit(x, x, 1, 4, /*shuffle*/ false, 0, Verbosity::silent);
+    model.fit(x, x, 1, 4, shuffle = false, seed = 0, verbose = Verbosity::silent);
     FAIL("no exception");
   } catch (const NumericError& e) {
     CHECK_THAT(e.what(), Catch::Contains("epoch 1, batch 3/3"));
@@ -141,7 +141,7 @@ TEST_CASE("A NaN loss stops fit, names the batch, and keeps the last good weight
   Sequential<float> reference({8}, Dense<float>(4, "relu"), Dense<float>(8, "sigmoid"));
   reference.build(1);
   reference.compile(Adam<float>(), "mse");
-  reference.fit(x.slice_rows(0, 8), x.slice_rows(0, 8), 1, 4, false, 0, Verbosity::silent);
+  reference.fit(x.slice_rows(0, 8), x.slice_rows(0, 8), 1, 4, shuffle = false, seed = 0, verbose = Verbosity::silent);
   CHECK(Eigen::VectorXf(model.parameters()) == Eigen::VectorXf(reference.parameters()));
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("With skip_batch, fit leaves out non-finite batches, counts them and g
   bad.matrix()(5, 2) = std::nanf("");  // the second batch of three
   auto model = make();
   model.on_non_finite(NonFinitePolicy::skip_batch);
-  const History h = model.fit(bad, bad, 2, 4, /*shuffle*/ false, 0, Verbosity::silent);
+  const History h = model.fit(bad, bad, 2, 4, shuffle = false, seed = 0, verbose = Verbosity::silent);
   CHECK(h.skipped_batches == std::vector<Index>{1, 1});
   CHECK(std::isfinite(h.loss[0]));
   CHECK(model.parameters().allFinite());
@@ -167,13 +167,13 @@ TEST_CASE("With skip_batch, fit leaves out non-finite batches, counts them and g
   good.matrix().topRows(4) = x.matrix().topRows(4);
   good.matrix().bottomRows(4) = x.matrix().bottomRows(4);
   auto reference = make();
-  reference.fit(good, good, 2, 4, false, 0, Verbosity::silent);
+  reference.fit(good, good, 2, 4, shuffle = false, seed = 0, verbose = Verbosity::silent);
   CHECK(Eigen::VectorXf(model.parameters()) == Eigen::VectorXf(reference.parameters()));
   // An epoch with nothing but bad batches still stops.
   Tensor<float> all_bad({4, 8}, std::nanf(""));
   auto hopeless = make();
   hopeless.on_non_finite(NonFinitePolicy::skip_batch);
-  CHECK_THROWS_WITH(hopeless.fit(all_bad, all_bad, 1, 4, false, 0, Verbosity::silent), Catch::Contains("every batch"));
+  CHECK_THROWS_WITH(hopeless.fit(all_bad, all_bad, 1, 4, shuffle = false, seed = 0, verbose = Verbosity::silent), Catch::Contains("every batch"));
 }
 
 TEST_CASE("A non-finite gradient with a finite loss never reaches the weights", "[sequential][nan]") {
@@ -192,37 +192,117 @@ TEST_CASE("A non-finite gradient with a finite loss never reaches the weights", 
   CHECK(std::isfinite(loss));
   CHECK_FALSE(model.last_step_applied());
   CHECK(Eigen::VectorXf(model.parameters()) == before);
-  CHECK_THROWS_WITH(model.fit(x, y, 1, 2, false, 0, Verbosity::silent), Catch::Contains("gradient became NaN or infinite"));
+  CHECK_THROWS_WITH(model.fit(x, y, 1, 2, shuffle = false, seed = 0, verbose = Verbosity::silent), Catch::Contains("gradient became NaN or infinite"));
 }
 
-TEST_CASE("predict_until returns the encoder's output, sharing the weights", "[sequential]") {
+TEST_CASE("A slice of the model is its encoder, sharing the weights", "[sequential]") {
   Sequential<double> model({6}, Dense<double>(5, "relu"), Dense<double>(2, "linear"), Dense<double>(6, "sigmoid"));
   model.build(3);
   Tensor<double> x({7, 6});
   x.matrix().setRandom();
-  const auto latent = model.predict_until(x, 2);
+  auto encoder = model.slice(0, 2);  // layers 0 and 1, as Python's model.layers[0:2]
+  CHECK(encoder.size() == 2);
+  CHECK(encoder.output_shape() == Shape{2});
+  const auto latent = encoder.predict(x);
   REQUIRE(latent.shape() == Shape{7, 2});
   auto& d0 = static_cast<Dense<double>&>(model.layer(0));
   auto& d1 = static_cast<Dense<double>&>(model.layer(1));
   const Eigen::MatrixXd h = ((x.matrix() * d0.kernel()).rowwise() + d0.bias()).cwiseMax(0.0);
   const Eigen::MatrixXd z = (h * d1.kernel()).rowwise() + d1.bias();
   CHECK((z - Eigen::MatrixXd(latent.matrix())).cwiseAbs().maxCoeff() < 1e-12);
-  CHECK_THROWS_AS(model.predict_until(x, 4), ConfigError);
+  // By name: up to and including "dense_1"; the same numbers in batches of 3 (to rounding: the
+  // product's blocking depends on the batch size).
+  const auto by_name = model.up_to("dense_1").predict(x, batch_size = 3);
+  CHECK((Eigen::MatrixXd(by_name.matrix()) - Eigen::MatrixXd(latent.matrix())).cwiseAbs().maxCoeff() < 1e-12);
+  // The slice shares the weights: changing the model changes the encoder's output.
+  d1.bias()(0) += 1.0;
+  CHECK(encoder.predict(x)[0] == Approx(latent[0] + 1.0));
+  CHECK_THROWS_AS(model.slice(0, 4), ConfigError);
+  CHECK_THROWS_AS(model.slice(2, 2), ConfigError);
+  CHECK_THROWS_WITH(model.up_to("dense_9"), Catch::Contains("no layer named 'dense_9'") && Catch::Contains("dense_1"));
+  CHECK(model.get_layer("dense_2").output_shape() == Shape{6});
 }
 
-TEST_CASE("fit prints Keras progress lines", "[sequential][progress]") {
+TEST_CASE("get_weights and set_weights use Keras's order and layouts", "[sequential][weights]") {
+  Sequential<float> model({4, 4, 1}, Conv2D<float>(3, 2, strides = 2, activation = "relu"), Flatten<float>(),
+                          Dense<float>(5, "relu"), Reshape<float>({5, 1, 1}),
+                          Conv2DTranspose<float>(2, 3, activation = "sigmoid"));
+  model.build(1);
+  const auto w = model.get_weights();
+  REQUIRE(w.size() == 6);
+  CHECK(w[0].shape() == Shape{2, 2, 1, 3});  // Conv2D kernel (kh, kw, in, filters)
+  CHECK(w[1].shape() == Shape{3});
+  CHECK(w[2].shape() == Shape{12, 5});       // Dense kernel (inputs, units)
+  CHECK(w[3].shape() == Shape{5});
+  CHECK(w[4].shape() == Shape{3, 3, 2, 1});  // Conv2DTranspose kernel (kh, kw, filters, in)
+  CHECK(w[5].shape() == Shape{2});
+  // The arrays are the parameter buffer, layer after layer, kernel before bias.
+  Index offset = 0;
+  for (const auto& a : w) {
+    CHECK(std::equal(a.begin(), a.end(), model.parameters().data() + offset));
+    offset += a.size();
+  }
+  CHECK(offset == model.param_count());
+  // set_weights round-trips, and a wrong shape changes nothing.
+  auto changed = w;
+  changed[2].fill(0.5f);
+  model.set_weights(changed);
+  CHECK(static_cast<Dense<float>&>(model.get_layer("dense")).kernel()(3, 4) == 0.5f);
+  auto wrong = changed;
+  wrong[3] = Tensor<float>({4}, 1.0f);
+  CHECK_THROWS_WITH(model.set_weights(wrong), Catch::Contains("array 3") && Catch::Contains("(5,)"));
+  CHECK(model.get_weights()[3][0] == changed[3][0]);
+  CHECK_THROWS_AS(model.set_weights({}), ShapeError);
+  // One layer at a time, as Keras's layer.set_weights.
+  model.get_layer("conv2d").set_weights({Tensor<float>({2, 2, 1, 3}, 0.0f), Tensor<float>({3}, 2.0f)});
+  CHECK(model.get_layer("conv2d").get_weights()[1][2] == 2.0f);
+}
+
+TEST_CASE("fit reports a validation loss from validation_data or validation_split", "[sequential][validation]") {
+  const auto x = synthetic_images(40, 8, 4);
+  auto model_for = [] {
+    Sequential<float> m({8}, Dense<float>(4, "relu"), Dense<float>(8, "sigmoid"));
+    m.build(2);
+    m.compile(Adam<float>(), "mse");
+    return m;
+  };
+  // validation_split = 0.25: training on the first 30 samples, validating on the last 10
+  // (before shuffling), exactly as fitting on those 30 with validation_data = the last 10.
+  auto split = model_for();
+  const History a = split.fit(x, x, epochs = 3, batch_size = 8, validation_split = 0.25, verbose = 0);
+  const Tensor<float> train = x.slice_rows(0, 30), held_out = x.slice_rows(30, 10);
+  auto given = model_for();
+  const History b = given.fit(train, train, epochs = 3, batch_size = 8, validation_data(held_out, held_out), verbose = 0);
+  REQUIRE(a.val_loss.size() == 3);
+  CHECK(a.val_loss == b.val_loss);
+  CHECK(a.loss == b.loss);
+  CHECK(a.val_loss.back() == given.evaluate(held_out, held_out, batch_size = 8, verbose = 0));
+  CHECK(model_for().fit(x, x, 1, 8, verbose = 0).val_loss.empty());
+  CHECK_THROWS_AS(split.fit(x, x, validation_split = 1.0), ConfigError);
+  CHECK_THROWS_AS(split.fit(x, x, validation_split = 0.5, validation_data(held_out, held_out)), ConfigError);
+}
+
+TEST_CASE("fit prints Keras progress lines to the log stream", "[sequential][progress]") {
   Sequential<float> model({8}, Dense<float>(8, "sigmoid"));
   model.compile(Adam<float>(), "mse");
   std::ostringstream out;
-  model.set_output(out);
-  Tensor<float> x({10, 8}, 0.25f);
-  model.fit(x, x, 2, 4, true, 0);
+  {
+    ScopedLogStream to(out);
+    Tensor<float> x({10, 8}, 0.25f);
+    model.fit(x, x, 2, 4, shuffle = true, seed = 0);
+    model.fit(x, x, 1, 4, validation_data(x, x));
+  }
   const std::string s = out.str();
   CHECK_THAT(s, Catch::Contains("Epoch 1/2\n") && Catch::Contains("Epoch 2/2\n"));
   const std::regex line(R"(3/3 \[==============================\] - \d+s \d+(us|ms|s)/step - loss: \d\.\d{4}(e-\d+)?\n)");
   CHECK(std::distance(std::sregex_iterator(s.begin(), s.end(), line), std::sregex_iterator()) == 2);
+  CHECK(std::regex_search(s, std::regex(R"(- loss: \d\.\d{4}(e-\d+)? - val_loss: \d\.\d{4}(e-\d+)?\n)")));
   std::ostringstream quiet;
-  model.set_output(quiet);
-  model.fit(x, x, 1, 4, true, 0, Verbosity::silent);
+  {
+    ScopedLogStream to(quiet);
+    Tensor<float> x({10, 8}, 0.25f);
+    model.fit(x, x, 1, 4, shuffle = true, seed = 0, verbose = Verbosity::silent);
+    model.fit(x, x, 1, 4, verbose = 0);
+  }
   CHECK(quiet.str().empty());
 }

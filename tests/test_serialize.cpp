@@ -11,9 +11,9 @@ using namespace autoenc;
 namespace {
 
 Sequential<float> small_cnn(Activation a = Activation::elu) {
-  return Sequential<float>({8, 8, 1}, Conv2D<float>(4, 2, 2, Padding::valid, a), Flatten<float>(), Dense<float>(6, a),
+  return Sequential<float>({8, 8, 1}, Conv2D<float>(4, 2, strides = 2, padding = Padding::valid, activation = a), Flatten<float>(), Dense<float>(6, a),
                            Dense<float>(64, a), Reshape<float>({4, 4, 4}),
-                           Conv2DTranspose<float>(1, 2, 2, Padding::same, Activation::sigmoid));
+                           Conv2DTranspose<float>(1, 2, strides = 2, padding = Padding::same, activation = Activation::sigmoid));
 }
 
 std::string temp_path(const char* name) { return std::string("/tmp/autoenc-serialize-") + name; }
@@ -42,7 +42,7 @@ TEST_CASE("A saved model loads back with bit-identical predictions", "[serialize
   Tensor<float> x({16, 8, 8, 1});
   Rng rng(1);
   for (auto& v : x) v = float(rng.uniform());
-  model.fit(x, x, 3, 8, true, 0, Verbosity::silent);
+  model.fit(x, x, 3, 8, shuffle = true, seed = 0, verbose = Verbosity::silent);
   const std::string path = temp_path("roundtrip.bin");
   save_model(model, path);
 

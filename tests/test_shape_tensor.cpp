@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <autoenc/autoenc.hpp>
+#include <autoenc/core/tensor_map.hpp>
 
 using namespace autoenc;
 

@@ -177,8 +177,7 @@ TEST_CASE("t-SNE maps data and the same data moved far from the origin identical
   X = (X.array() * 1048576.0).round() / 1048576.0;
   const MatD far = X.array() + 1e4;
   auto run = [](const MatD& data) {
-    TSNE tsne;
-    tsne.perplexity(30).n_iter(300).random_state(5).init(TsneInit::random).method(TsneMethod::barnes_hut);
+    TSNE tsne(perplexity = 30, n_iter = 300, random_state = 5, init = "random", method = TsneMethod::barnes_hut);
     return MatD(tsne.fit_transform(data));
   };
   const MatD a = run(X), b = run(far);
@@ -319,8 +318,7 @@ TEST_CASE("t-SNE keeps well-separated blobs apart", "[tsne]") {
   // blobs would fall far below it (a random embedding scores ~0.5).
   const auto blobs = make_blobs(600, 4, 10, 1.0, {-20, 20}, 11);
   for (auto method : {TsneMethod::barnes_hut, TsneMethod::exact}) {
-    TSNE tsne;
-    tsne.perplexity(30).random_state(0).method(method).init(TsneInit::random);
+    TSNE tsne(perplexity = 30, random_state = 0, autoenc::method = method, init = "random");
     const MatD Y = tsne.fit_transform(blobs.X);
     const double t = trustworthiness(blobs.X, Y, 5);
     INFO("method " << int(method) << " trustworthiness " << t << " KL " << tsne.kl_divergence_);
@@ -341,8 +339,7 @@ TEST_CASE("t-SNE is reproducible: same seed same bits, with 1 or 2 threads", "[t
     for (auto init : {TsneInit::pca, TsneInit::random}) {
       auto run = [&](int threads, std::uint64_t seed) {
         set_num_threads(threads);
-        TSNE tsne;
-        tsne.perplexity(20).n_iter(270).random_state(seed).method(method).init(init);
+        TSNE tsne(perplexity = 20, n_iter = 270, random_state = seed, autoenc::method = method, autoenc::init = (init == TsneInit::pca ? "pca" : "random"));
         MatD Y = tsne.fit_transform(blobs.X);
         set_num_threads(2);
         return Y;
@@ -362,8 +359,8 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
     for (int n_iter : {251, 300, 503}) {
       double last_reported = 0;
       int last_iteration = 0;
-      TSNE tsne;
-      tsne.perplexity(10).n_iter(n_iter).random_state(1).on_progress([&](const TsneProgress& p) {
+      TSNE tsne(perplexity = 10, autoenc::n_iter = n_iter, random_state = 1);
+      tsne.on_progress([&](const TsneProgress& p) {
         last_reported = p.kl_divergence;
         last_iteration = p.iteration;
       });
@@ -375,8 +372,7 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
     }
   }
   SECTION("with n_iter = 250 the second stage runs no iteration") {
-    TSNE tsne;
-    tsne.perplexity(10).n_iter(250);
+    TSNE tsne(perplexity = 10, n_iter = 250);
     tsne.fit_transform(X);
     CHECK(tsne.n_iter_ == 250);
     CHECK(tsne.kl_divergence_ == std::numeric_limits<double>::max());
@@ -384,16 +380,14 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
   SECTION("more iterations do not increase the KL divergence") {
     double previous = std::numeric_limits<double>::infinity();
     for (int n_iter : {300, 400, 600}) {
-      TSNE tsne;
-      tsne.perplexity(10).learning_rate(100).n_iter(n_iter).random_state(2).method(TsneMethod::exact);
+      TSNE tsne(perplexity = 10, learning_rate = 100, autoenc::n_iter = n_iter, random_state = 2, method = TsneMethod::exact);
       tsne.fit_transform(X);
       CHECK(tsne.kl_divergence_ <= previous);
       previous = tsne.kl_divergence_;
     }
   }
   SECTION("min_grad_norm stops each stage at its first check") {
-    TSNE a;
-    a.perplexity(10).min_grad_norm(1e3).random_state(1);  // any gradient is below 1e3
+    TSNE a(perplexity = 10, min_grad_norm = 1e3, random_state = 1);
     a.fit_transform(X);
     CHECK(a.n_iter_ == 99);  // the first check of each stage stops it: iterations 49 and 99
   }
@@ -401,16 +395,14 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
     TSNE t;
     CHECK(t.learning_rate_for(80) == 50.0);
     CHECK(t.learning_rate_for(48000) == 1000.0);
-    t.early_exaggeration(4);
-    CHECK(t.learning_rate_for(48000) == 3000.0);
-    t.learning_rate(100);
-    CHECK(t.learning_rate_for(48000) == 100.0);
+    CHECK(TSNE(early_exaggeration = 4).learning_rate_for(48000) == 3000.0);
+    CHECK(TSNE(early_exaggeration = 4, learning_rate = 100).learning_rate_for(48000) == 100.0);
   }
   SECTION("the pca initialisation: principal axes, first standard deviation 1e-4, signs fixed") {
     MatD A = random_normal(300, 3, 15);
     A.col(0) *= 10;  // the axes of largest variance: x, then z
     A.col(2) *= 3;
-    const MatD Y = tsne_pca_initialisation(A, 2);
+    const MatD Y = tsne_pca_initialization(A, 2);
     const double mean0 = Y.col(0).mean();
     CHECK(std::sqrt((Y.col(0).array() - mean0).square().mean()) == Approx(1e-4).epsilon(1e-9));
     // Component 0 follows x, component 1 follows z: strong correlation with those columns.
@@ -426,15 +418,14 @@ TEST_CASE("t-SNE follows scikit-learn's optimiser semantics", "[tsne]") {
       CHECK(Y(arg, c) > 0);
     }
     // Flipping the data flips nothing in the result.
-    CHECK((tsne_pca_initialisation(MatD(-A), 2) - Y).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((tsne_pca_initialization(MatD(-A), 2) - Y).cwiseAbs().maxCoeff() < 1e-12);
   }
   SECTION("init with a given embedding starts from it") {
     const MatD start = random_normal(80, 2, 16, 1e-4);
-    TSNE a, b;
-    a.perplexity(10).n_iter(300).init(start);
-    b.perplexity(10).n_iter(300).init(start).random_state(99);  // the seed is not used
+    TSNE a(perplexity = 10, n_iter = 300, init_embedding(start));
+    TSNE b(perplexity = 10, n_iter = 300, init_embedding(start), random_state = 99);
     CHECK(a.fit_transform(X) == b.fit_transform(X));
-    CHECK_THROWS_AS(TSNE().perplexity(10).init(MatD(79, 2)).fit_transform(X), ShapeError);
+    CHECK_THROWS_AS(TSNE(perplexity = 10, init_embedding(MatD(79, 2))).fit_transform(X), ShapeError);
   }
 }
 
@@ -560,9 +551,8 @@ TEST_CASE("t-SNE's optimiser reproduces scikit-learn's KL divergence iteration b
   const ReferenceInputs in = reference_inputs();
   const Index n = in.X.rows();
   auto run = [&](TsneMethod method, std::vector<double>& kl) {
-    TSNE tsne;
-    tsne.n_components(2).perplexity(8).early_exaggeration(12).learning_rate(5).n_iter(400).init(in.Y0);
-    tsne.method(method).angle(0.0).on_progress([&](const TsneProgress& p) { kl.push_back(p.kl_divergence); });
+    TSNE tsne(n_components = 2, perplexity = 8, early_exaggeration = 12, learning_rate = 5, n_iter = 400, init_embedding(in.Y0), autoenc::method = method, angle = 0.0);
+    tsne.on_progress([&](const TsneProgress& p) { kl.push_back(p.kl_divergence); });
     MatD Y = tsne.fit_transform(in.X);
     CHECK(tsne.n_iter_ == 399);
     CHECK(tsne.kl_divergence_ == kl.back());
@@ -632,26 +622,26 @@ TEST_CASE("t-SNE rejects bad input with a clear message", "[tsne][errors]") {
   };
   CHECK_THAT(message([&] { TSNE().fit_transform(X); }),
              Catch::Contains("perplexity (30) must be less than n_samples (20)"));
-  CHECK_THAT(message([&] { TSNE().perplexity(2).fit_transform(MatD(1, 3)); }), Catch::Contains("at least 2 samples"));
+  CHECK_THAT(message([&] { TSNE(perplexity = 2).fit_transform(MatD(1, 3)); }), Catch::Contains("at least 2 samples"));
   MatD bad = X;
   bad(7, 2) = std::nan("");
-  CHECK_THAT(message([&] { TSNE().perplexity(5).fit_transform(bad); }),
+  CHECK_THAT(message([&] { TSNE(perplexity = 5).fit_transform(bad); }),
              Catch::Contains("non-finite") && Catch::Contains("row 7, column 2"));
   bad(7, 2) = std::numeric_limits<double>::infinity();
-  CHECK_THAT(message([&] { TSNE().perplexity(5).fit_transform(bad); }), Catch::Contains("non-finite"));
-  CHECK_THAT(message([&] { TSNE().perplexity(5).n_components(4).init(TsneInit::random).fit_transform(X); }),
+  CHECK_THAT(message([&] { TSNE(perplexity = 5).fit_transform(bad); }), Catch::Contains("non-finite"));
+  CHECK_THAT(message([&] { TSNE(perplexity = 5, n_components = 4, init = "random").fit_transform(X); }),
              Catch::Contains("barnes_hut needs n_components 2 or 3"));
-  CHECK(message([&] { TSNE().perplexity(5).n_components(4).init(TsneInit::random).method(TsneMethod::exact).n_iter(250).fit_transform(X); }) == "no error");
-  CHECK_THAT(message([&] { TSNE().n_iter(249); }), Catch::Contains("at least 250"));
-  CHECK_THAT(message([&] { TSNE().angle(1.5); }), Catch::Contains("angle"));
-  CHECK_THAT(message([&] { TSNE().perplexity(0); }), Catch::Contains("perplexity"));
-  CHECK_THAT(message([&] { TSNE().learning_rate(-1); }), Catch::Contains("learning_rate"));
-  CHECK_THAT(message([&] { TSNE().early_exaggeration(0.5); }), Catch::Contains("early_exaggeration"));
-  CHECK_THAT(message([&] { TSNE().perplexity(5).n_components(4).method(TsneMethod::exact).fit_transform(X); }),
+  CHECK(message([&] { TSNE(perplexity = 5, n_components = 4, init = "random", method = TsneMethod::exact, n_iter = 250).fit_transform(X); }) == "no error");
+  CHECK_THAT(message([&] { TSNE(n_iter = 249); }), Catch::Contains("at least 250"));
+  CHECK_THAT(message([&] { TSNE(angle = 1.5); }), Catch::Contains("angle"));
+  CHECK_THAT(message([&] { TSNE(perplexity = 0); }), Catch::Contains("perplexity"));
+  CHECK_THAT(message([&] { TSNE(learning_rate = -1); }), Catch::Contains("learning_rate"));
+  CHECK_THAT(message([&] { TSNE(early_exaggeration = 0.5); }), Catch::Contains("early_exaggeration"));
+  CHECK_THAT(message([&] { TSNE(perplexity = 5, n_components = 4, method = TsneMethod::exact).fit_transform(X); }),
              Catch::Contains("n_features"));
   CHECK_THAT(message([] { tsne_method_from_name("fft"); }), Catch::Contains("unknown method"));
   // A learning rate far too large for the data diverges: reported, not returned as NaN.
-  CHECK_THAT(message([&] { TSNE().perplexity(5).learning_rate(1e300).fit_transform(X); }),
+  CHECK_THAT(message([&] { TSNE(perplexity = 5, learning_rate = 1e300).fit_transform(X); }),
              Catch::Contains("non-finite") && Catch::Contains("learning_rate"));
 }
 

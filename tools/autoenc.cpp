@@ -65,10 +65,8 @@ int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array) {
   const auto X = load_matrix<T>(array, args.input);
   std::vector<int> truth;
   if (!args.true_labels.empty()) truth = load_labels(args.true_labels, X.rows());
-  ae::KMeans<T> km(args.n_clusters);
-  km.n_init(args.n_init).max_iter(args.max_iter).tol(args.tol).random_state(args.random_state);
-  km.algorithm(ae::kmeans_algorithm_from_name(args.algorithm));
-  km.init(args.init == "random" ? ae::KMeansInit::random : ae::KMeansInit::kmeans_plus_plus);
+  ae::KMeans<T> km(args.n_clusters, ae::init = args.init, ae::n_init = args.n_init, ae::max_iter = args.max_iter,
+                   ae::tol = args.tol, ae::random_state = args.random_state, ae::algorithm = args.algorithm);
   std::printf("KMeans(n_clusters=%d, n_init=%d, max_iter=%d, tol=%g, algorithm=%s, random_state=%llu) on %lld x %lld %s\n",
               args.n_clusters, args.n_init, args.max_iter, args.tol, args.algorithm.c_str(),
               static_cast<unsigned long long>(args.random_state), static_cast<long long>(X.rows()),
@@ -101,10 +99,11 @@ int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
   const auto X = load_matrix<double>(array, args.input, args.rows);
   std::vector<int> truth;
   if (!args.true_labels.empty()) truth = load_labels(args.true_labels, X.rows(), args.rows > 0);
-  ae::TSNE tsne;
-  tsne.n_components(args.n_components).perplexity(args.perplexity).early_exaggeration(args.early_exaggeration);
-  if (args.learning_rate == "auto") tsne.learning_rate_auto();
-  else {
+  ae::TsneOptions options;  // built step by step from the flags
+  options.n_components = args.n_components;
+  options.perplexity = args.perplexity;
+  options.early_exaggeration = args.early_exaggeration;
+  if (args.learning_rate != "auto") {
     std::size_t used = 0;
     double lr = 0;
     try {
@@ -113,11 +112,17 @@ int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
     }
     if (used != args.learning_rate.size())
       throw ae::ConfigError("--learning-rate: expected a number or 'auto', got '" + args.learning_rate + "'");
-    tsne.learning_rate(lr);
+    options.learning_rate = lr;
   }
-  tsne.n_iter(args.n_iter).n_iter_without_progress(args.n_iter_without_progress).min_grad_norm(args.min_grad_norm);
-  tsne.method(ae::tsne_method_from_name(args.method)).init(ae::tsne_init_from_name(args.init)).angle(args.angle);
-  tsne.random_state(args.random_state).verbose(args.verbose);
+  options.n_iter = args.n_iter;
+  options.n_iter_without_progress = args.n_iter_without_progress;
+  options.min_grad_norm = args.min_grad_norm;
+  options.method = ae::tsne_method_from_name(args.method);
+  options.init = ae::tsne_init_from_name(args.init);
+  options.angle = args.angle;
+  options.random_state = args.random_state;
+  options.verbose = args.verbose;
+  ae::TSNE tsne(options);
   std::printf("TSNE(n_components=%d, perplexity=%g, early_exaggeration=%g, learning_rate=%g, n_iter=%d, init=%s, "
               "method=%s, angle=%g, random_state=%llu) on %lld x %lld %s\n",
               args.n_components, args.perplexity, args.early_exaggeration, tsne.learning_rate_for(X.rows()),

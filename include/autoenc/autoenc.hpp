@@ -1,13 +1,18 @@
 // autoenc: autoencoders and latent-space analysis in C++17, on Eigen.
-// The umbrella header: includes every part of the library and defines nothing itself.
+// The umbrella header: includes every part of the library but the plotting module
+// (plot/plot.hpp, which needs stb) and the opt-in Eigen Tensor views (core/tensor_map.hpp),
+// and defines nothing itself.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include "version.hpp"
 
+#include "core/common_args.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/log.hpp"
+#include "core/named_args.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"
 #include "core/shape.hpp"
@@ -15,12 +20,18 @@
 #include "core/timer.hpp"
 
 #include "layers/activation.hpp"
+#include "layers/batch_normalization.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/conv2d_transpose.hpp"
 #include "layers/conv_geometry.hpp"
+#include "layers/conv_options.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
+#include "layers/gaussian_noise.hpp"
 #include "layers/layer.hpp"
+#include "layers/max_pooling2d.hpp"
 #include "layers/reshape.hpp"
+#include "layers/up_sampling2d.hpp"
 
 #include "losses/loss.hpp"
 
@@ -28,11 +39,13 @@
 #include "optimizers/optimizer.hpp"
 #include "optimizers/sgd.hpp"
 
+#include "model/fit_options.hpp"
 #include "model/progress.hpp"
 #include "model/sequential.hpp"
 #include "model/serialize.hpp"
 
 #include "io/atomic_file.hpp"
+#include "io/file_limits.hpp"
 #include "io/idx.hpp"
 #include "io/mnist.hpp"
 #include "io/npy.hpp"

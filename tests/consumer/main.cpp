@@ -9,7 +9,7 @@ int main() {
   model.compile(ae::Adam<float>(1e-2), "mse");
   ae::Tensor<float> x({64, 16});
   for (ae::Index i = 0; i < x.size(); ++i) x[i] = float((i * 7) % 16) / 16.0f;
-  const auto history = model.fit(x, x, 30, 16, true, 1, ae::Verbosity::silent);
+  const auto history = model.fit(x, x, 30, 16, ae::shuffle = true, ae::seed = 1, ae::verbose = ae::Verbosity::silent);
   std::printf("autoenc %s: loss %.4f -> %.4f\n", AUTOENC_VERSION_STRING, history.loss.front(), history.loss.back());
   return history.loss.back() < history.loss.front() ? 0 : 1;
 }

@@ -51,17 +51,28 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
+#include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/log.hpp"
+#include "../core/named_args.hpp"
 #include "../core/gemm.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
+#include "../core/tensor.hpp"
 
 namespace autoenc {
 
 enum class KMeansInit { kmeans_plus_plus, random, given };
 enum class KMeansAlgorithm { lloyd, elkan };
+
+/// "k-means++" or "random" (scikit-learn's init names).
+inline KMeansInit kmeans_init_from_name(const std::string& s) {
+  if (s == "k-means++") return KMeansInit::kmeans_plus_plus;
+  if (s == "random") return KMeansInit::random;
+  throw ConfigError("KMeans: unknown init '" + s + "' (known: k-means++, random; or init_centers(C))");
+}
 
 inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
   if (s == "lloyd") return KMeansAlgorithm::lloyd;
@@ -92,60 +103,102 @@ inline Index kmeans_plus_plus_candidate(const std::vector<double>& cumulative, d
 }
 }  // namespace detail
 
-/// k-means clustering with scikit-learn's vocabulary.
+struct NClustersTag;
+struct NInitTag;
+struct MaxIterTag;
+struct TolTag;
+struct AlgorithmTag;
+/// ae::n_init = 10: k-means runs from different starts; the best is kept.
+inline constexpr ArgName<NInitTag, int> n_init{};
+/// ae::max_iter = 300: iterations per run at most.
+inline constexpr ArgName<MaxIterTag, int> max_iter{};
+/// ae::tol = 1e-4: convergence threshold, relative to the data's mean feature variance.
+inline constexpr ArgName<TolTag, double> tol{};
+/// An algorithm given by enum or by scikit-learn's name ("lloyd", "elkan").
+struct KMeansAlgorithmSpec {
+  KMeansAlgorithm value;
+  KMeansAlgorithmSpec(KMeansAlgorithm a) : value(a) {}                                      // NOLINT
+  KMeansAlgorithmSpec(const char* name) : value(kmeans_algorithm_from_name(name)) {}         // NOLINT
+  KMeansAlgorithmSpec(const std::string& name) : value(kmeans_algorithm_from_name(name)) {}  // NOLINT
+};
+/// ae::algorithm = "lloyd" or "elkan" (or KMeansAlgorithm::elkan).
+inline constexpr ArgName<AlgorithmTag, KMeansAlgorithmSpec> algorithm{};
+
+/// An explicit start: the initial centres (n_clusters x n_features), like scikit-learn's
+/// init=ndarray; this forces a single run.
+template <class T>
+struct InitialCenters {
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> centers;
+};
+struct InitCentersTag;
+/// ae::init_centers(C): start from the rows of C.
+template <class Derived>
+NamedArg<InitCentersTag, InitialCenters<typename Derived::Scalar>> init_centers(const Eigen::MatrixBase<Derived>& C) {
+  return {{C}};
+}
+
+/// KMeans's hyper-parameters, with scikit-learn's names and defaults.
+template <class T>
+struct KMeansOptions {
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  int n_clusters = 8;
+  KMeansInit init = KMeansInit::kmeans_plus_plus;
+  Matrix init_centers;  ///< used when init is KMeansInit::given
+  int n_init = 10;
+  int max_iter = 300;
+  double tol = 1e-4;
+  std::uint64_t random_state = 0;
+  KMeansAlgorithm algorithm = KMeansAlgorithm::lloyd;
+  int verbose = 0;  ///< 1: one line per run on the log stream (core/log.hpp)
+
+  void set(NamedArg<InitTag, std::string> a) { init = kmeans_init_from_name(a.value); }
+  void set(NamedArg<InitCentersTag, InitialCenters<T>> a) {
+    init = KMeansInit::given;
+    init_centers = std::move(a.value.centers);
+  }
+  void set(NamedArg<NInitTag, int> a) { n_init = a.value; }
+  void set(NamedArg<MaxIterTag, int> a) { max_iter = a.value; }
+  void set(NamedArg<TolTag, double> a) { tol = a.value; }
+  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }
+  void set(NamedArg<AlgorithmTag, KMeansAlgorithmSpec> a) { algorithm = a.value.value; }
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }
+
+  void validate() const {
+    if (n_clusters < 1) throw ConfigError("KMeans: n_clusters must be >= 1, got " + std::to_string(n_clusters));
+    if (n_init < 1) throw ConfigError("KMeans: n_init must be >= 1, got " + std::to_string(n_init));
+    if (max_iter < 1) throw ConfigError("KMeans: max_iter must be >= 1, got " + std::to_string(max_iter));
+    if (!(tol >= 0)) throw ConfigError("KMeans: tol must be >= 0");
+    if (init == KMeansInit::given && init_centers.rows() != n_clusters)
+      throw ConfigError("KMeans: " + std::to_string(init_centers.rows()) + " initial centers for n_clusters = " +
+                        std::to_string(n_clusters));
+  }
+};
+
+/// k-means clustering with scikit-learn's parameters and results.
 ///
-///     autoenc::KMeans<float> km(10);
-///     km.n_init(10).random_state(42).fit(latent);          // latent: (n, d), row-major
+///     autoenc::KMeans<float> km(10, autoenc::n_init = 10, autoenc::random_state = 42);
+///     km.fit(latent);                 // a Tensor (n, ...) or an Eigen matrix (n x d), row-major
 ///     km.labels_; km.cluster_centers_; km.inertia_; km.n_iter_;
-template <class T = double>
+template <class T = DefaultScalar>
 class KMeans {
  public:
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using ConstMap = Eigen::Map<const Matrix>;
 
-  explicit KMeans(int n_clusters = 8) : n_clusters_(n_clusters) {
-    if (n_clusters < 1) throw ConfigError("KMeans: n_clusters must be >= 1, got " + std::to_string(n_clusters));
+  /// KMeans(n_clusters, named arguments: init, init_centers(C), n_init, max_iter, tol,
+  /// random_state, algorithm, verbose).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  explicit KMeans(int n_clusters = 8, Args&&... args) {
+    options_.n_clusters = n_clusters;
+    detail::apply_named_args(options_, std::forward<Args>(args)...);
+    options_.validate();
   }
+  explicit KMeans(const KMeansOptions<T>& options) : options_(options) { options_.validate(); }
 
-  KMeans& init(KMeansInit i) {
-    if (i == KMeansInit::given) throw ConfigError("KMeans: pass the initial centres with init_centers()");
-    init_ = i;
-    return *this;
-  }
-  /// Starts from these centres (k x d); like scikit-learn, this forces a single run.
-  KMeans& init_centers(const Matrix& centers) {
-    if (centers.rows() != n_clusters_)
-      throw ConfigError("KMeans: " + std::to_string(centers.rows()) + " initial centres for n_clusters = " +
-                        std::to_string(n_clusters_));
-    init_ = KMeansInit::given;
-    given_ = centers;
-    return *this;
-  }
-  KMeans& n_init(int n) {
-    if (n < 1) throw ConfigError("KMeans: n_init must be >= 1, got " + std::to_string(n));
-    n_init_ = n;
-    return *this;
-  }
-  KMeans& max_iter(int n) {
-    if (n < 1) throw ConfigError("KMeans: max_iter must be >= 1, got " + std::to_string(n));
-    max_iter_ = n;
-    return *this;
-  }
-  KMeans& tol(double t) {
-    if (!(t >= 0)) throw ConfigError("KMeans: tol must be >= 0");
-    tol_ = t;
-    return *this;
-  }
-  KMeans& random_state(std::uint64_t seed) {
-    seed_ = seed;
-    return *this;
-  }
-  KMeans& algorithm(KMeansAlgorithm a) {
-    algorithm_ = a;
-    return *this;
-  }
+  const KMeansOptions<T>& options() const { return options_; }
+
   /// Called after each of the n_init runs with (run, runs, that run's iterations and inertia),
-  /// for progress lines.
+  /// for progress displays.
   KMeans& on_progress(std::function<void(int run, int runs, int n_iter, double inertia)> f) {
     on_progress_ = std::move(f);
     return *this;
@@ -161,31 +214,34 @@ class KMeans {
   KMeans& fit(const ConstMap& X) {
     const Index n = X.rows(), d = X.cols();
     validate(X);
-    if (n < n_clusters_)
-      throw ConfigError("KMeans: n_samples = " + std::to_string(n) + " should be >= n_clusters = " + std::to_string(n_clusters_));
-    if (init_ == KMeansInit::given && given_.cols() != d)
-      throw ConfigError("KMeans: the initial centres have " + std::to_string(given_.cols()) + " features, the data " +
+    if (n < options_.n_clusters)
+      throw ConfigError("KMeans: n_samples = " + std::to_string(n) + " should be >= n_clusters = " + std::to_string(options_.n_clusters));
+    if (options_.init == KMeansInit::given && options_.init_centers.cols() != d)
+      throw ConfigError("KMeans: the initial centres have " + std::to_string(options_.init_centers.cols()) + " features, the data " +
                         std::to_string(d));
     // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
     const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
     Matrix Xc = X.rowwise() - mean;
     // tol_eff = tol * mean over features of the population variance.
-    const double tol_eff = tol_ * static_cast<double>(Xc.array().square().colwise().mean().mean());
+    const double tol_eff = options_.tol * static_cast<double>(Xc.array().square().colwise().mean().mean());
 
-    Rng rng(seed_);
-    const int runs = init_ == KMeansInit::given ? 1 : n_init_;
+    Rng rng(options_.random_state);
+    const int runs = options_.init == KMeansInit::given ? 1 : options_.n_init;
     double best = 0;
     for (int run = 0; run < runs; ++run) {
       Matrix centers = initial_centers(Xc, rng, mean);
       std::vector<int> labels;
       int iterations = 0;
-      const double inertia = algorithm_ == KMeansAlgorithm::elkan && n_clusters_ > 1
+      const double inertia = options_.algorithm == KMeansAlgorithm::elkan && options_.n_clusters > 1
                                  ? run_elkan(Xc, centers, labels, tol_eff, iterations)
                                  : run_lloyd(Xc, centers, labels, tol_eff, iterations);
       if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
+      if (options_.verbose > 0)
+        log_stream() << "KMeans run " << run + 1 << "/" << runs << ": " << iterations << " iterations, inertia "
+                     << inertia << "\n";
       // As scikit-learn: a lower inertia with the same clustering (rounding, or centres that
       // max_iter left off their clusters' means) does not replace the kept run.
-      if (run == 0 || (inertia < best && !detail::is_same_clustering(labels, labels_, n_clusters_))) {
+      if (run == 0 || (inertia < best && !detail::is_same_clustering(labels, labels_, options_.n_clusters))) {
         best = inertia;
         labels_ = std::move(labels);
         cluster_centers_ = centers.rowwise() + mean;
@@ -196,6 +252,8 @@ class KMeans {
     return *this;
   }
   KMeans& fit(const T* data, Index n, Index d) { return fit(ConstMap(data, n, d)); }
+  /// Clusters the samples of a tensor (n, ...): each sample's elements are its features.
+  KMeans& fit(const Tensor<T>& X) { return fit(X.matrix()); }
   KMeans& fit(const Matrix& X) { return fit(ConstMap(X.data(), X.rows(), X.cols())); }
 
   /// The nearest centre of each row of X.
@@ -207,17 +265,19 @@ class KMeans {
     return labels;
   }
   std::vector<int> predict(const Matrix& X) const { return predict(ConstMap(X.data(), X.rows(), X.cols())); }
+  std::vector<int> predict(const Tensor<T>& X) const { return predict(X.matrix()); }
   std::vector<int> fit_predict(const ConstMap& X) { return fit(X).labels_; }
   std::vector<int> fit_predict(const Matrix& X) { return fit(X).labels_; }
+  std::vector<int> fit_predict(const Tensor<T>& X) { return fit(X).labels_; }
 
   /// Euclidean distances of each row of X to each centre (n x k).
   Matrix transform(const Matrix& X) const { return transform(ConstMap(X.data(), X.rows(), X.cols())); }
   Matrix transform(const ConstMap& X) const {
     require_fitted();
     validate(X, cluster_centers_.cols());
-    Matrix D(X.rows(), n_clusters_);
+    Matrix D(X.rows(), options_.n_clusters);
     for (Index i = 0; i < X.rows(); ++i)
-      for (Index j = 0; j < n_clusters_; ++j) D(i, j) = (X.row(i) - cluster_centers_.row(j)).norm();
+      for (Index j = 0; j < options_.n_clusters; ++j) D(i, j) = (X.row(i) - cluster_centers_.row(j)).norm();
     return D;
   }
 
@@ -238,10 +298,10 @@ class KMeans {
 
   Matrix initial_centers(const Matrix& Xc, Rng& rng,
                          const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const {
-    const Index n = Xc.rows(), k = n_clusters_;
+    const Index n = Xc.rows(), k = options_.n_clusters;
     Matrix centers(k, Xc.cols());
-    if (init_ == KMeansInit::given) return given_.rowwise() - mean;
-    if (init_ == KMeansInit::random) {  // the first k of a random permutation
+    if (options_.init == KMeansInit::given) return options_.init_centers.rowwise() - mean;
+    if (options_.init == KMeansInit::random) {  // the first k of a random permutation
       std::vector<Index> order(static_cast<std::size_t>(n));
       std::iota(order.begin(), order.end(), Index(0));
       rng.shuffle(order.begin(), order.end());
@@ -464,7 +524,7 @@ class KMeans {
     Sums sums;
     bool strict = false;
     int i = 0;
-    for (; i < max_iter_; ++i) {
+    for (; i < options_.max_iter; ++i) {
       sums.reset(groups_for(n), centers.rows(), Xc.cols());
       assign(Xc, centers, labels, &sums);
       const double shift = update_centers(Xc, labels, sums, centers);
@@ -475,7 +535,7 @@ class KMeans {
       if (shift <= tol_eff) break;
       previous = labels;
     }
-    iterations = std::min(i + 1, max_iter_);
+    iterations = std::min(i + 1, options_.max_iter);
     if (!strict) assign(Xc, centers, labels);  // labels that match the final centres
     return inertia(Xc, centers, labels);
   }
@@ -500,7 +560,7 @@ class KMeans {
     auto d = [&](Index i, Index j) { return T((Xc.row(i) - centers.row(j)).norm()); };
     Matrix half(k, k);
     std::vector<T> s(static_cast<std::size_t>(k));
-    auto centre_distances = [&] {
+    auto center_distances = [&] {
       for (Index a = 0; a < k; ++a) {
         s[std::size_t(a)] = std::numeric_limits<T>::infinity();
         for (Index b = 0; b < k; ++b) {
@@ -509,7 +569,7 @@ class KMeans {
         }
       }
     };
-    centre_distances();
+    center_distances();
     // Initial assignment: j ascends and only a strictly nearer centre takes over, so ties go to
     // the lowest index; a centre with d(x, c_best) <= d(c_best, c_j) / 2 cannot be nearer.
     parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
@@ -532,9 +592,9 @@ class KMeans {
     int it = 0;
     Matrix old_centers;
     Sums sums;
-    for (; it < max_iter_; ++it) {
+    for (; it < options_.max_iter; ++it) {
       if (it > 0) {  // E step with the bounds
-        centre_distances();
+        center_distances();
         parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
           for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
             int best = labels[std::size_t(i)];
@@ -581,19 +641,19 @@ class KMeans {
       if (shift <= tol_eff) break;
       previous = labels;
     }
-    iterations = std::min(it + 1, max_iter_);
+    iterations = std::min(it + 1, options_.max_iter);
     if (!strict) assign(Xc, centers, labels);  // labels matching the final centres
     return inertia(Xc, centers, labels);
   }
 
-  int n_clusters_;
-  KMeansInit init_ = KMeansInit::kmeans_plus_plus;
-  Matrix given_;
-  int n_init_ = 10, max_iter_ = 300;
-  double tol_ = 1e-4;
-  std::uint64_t seed_ = 0;
-  KMeansAlgorithm algorithm_ = KMeansAlgorithm::lloyd;
+  KMeansOptions<T> options_;
   std::function<void(int, int, int, double)> on_progress_;
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class KMeans<float>;
+extern template class KMeans<double>;
+#endif
 
 }  // namespace autoenc

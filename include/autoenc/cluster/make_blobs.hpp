@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
 #include "../core/error.hpp"
 #include "../core/random.hpp"

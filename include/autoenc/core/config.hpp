@@ -5,7 +5,21 @@
 #include <cstddef>
 #include <cstdint>
 
+// GCC 12 reports "'__Y' may be used uninitialized" hundreds of times from its own AVX intrinsics
+// headers (the deliberately undefined vectors of _mm256_undefined_ps and the like) once Eigen's
+// kernels are inlined: a known false positive. The intrinsics headers are first included here,
+// through Eigen, so the warning is silenced for their text only, not for anyone's code. Every
+// autoenc header includes Eigen through this file.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Warray-bounds"  // the same intrinsics, loading 64 bytes near a scalar
+#endif
 #include <Eigen/Core>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace autoenc {
 

@@ -16,8 +16,6 @@
 #include <algorithm>
 #include <vector>
 
-#include <Eigen/Core>
-
 #include "config.hpp"
 #include "parallel.hpp"
 

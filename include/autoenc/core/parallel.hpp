@@ -10,8 +10,6 @@
 
 #include <algorithm>
 
-#include <Eigen/Core>
-
 #include "config.hpp"
 
 #ifdef _OPENMP

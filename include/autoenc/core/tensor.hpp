@@ -1,5 +1,6 @@
-// Tensor: a dense, row-major (NHWC) array of any rank on Eigen storage, with views that let
-// Eigen's Tensor module or Eigen's matrix products (GEMM) work on the same memory, no copy.
+// Tensor: a dense, row-major (NHWC) array of any rank in aligned storage, with views that let
+// Eigen's matrix products (GEMM) work on the same memory, no copy. (tensor_map.hpp adds views
+// through Eigen's Tensor module, for code that wants them; the core does not need that module.)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -8,7 +9,7 @@
 #include <string>
 #include <type_traits>
 
-#include <unsupported/Eigen/CXX11/Tensor>
+#include <memory>
 
 #include "config.hpp"
 #include "error.hpp"
@@ -23,10 +24,6 @@ using MatrixMap = Eigen::Map<Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynami
 template <class T>
 using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic,
                                                       Eigen::Dynamic, Eigen::RowMajor>>;
-
-/// A row-major rank-R Eigen TensorMap over borrowed memory.
-template <class T, int R>
-using TensorMapR = Eigen::TensorMap<Eigen::Tensor<T, R, Eigen::RowMajor>>;
 
 /// A non-owning view: a pointer and a shape (batch first). `T` may be const.
 /// Views are what layers read and write; they are cheap to copy and never allocate.
@@ -69,7 +66,9 @@ struct TensorView {
 ///     autoenc::Tensor<float> x({60000, 28, 28, 1});
 ///     x.reshape({60000, 784});            // same memory, new shape
 ///     auto m = x.matrix();                // 60000 x 784 Eigen::Map for GEMM
-///     auto t = x.tensor<2>();             // Eigen::TensorMap of rank 2
+///
+/// A new tensor's elements are not initialised (like Eigen's matrices): fill() them, or use the
+/// constructor that takes a value.
 template <class T = DefaultScalar>
 class Tensor {
  public:
@@ -77,6 +76,28 @@ class Tensor {
 
   Tensor() = default;
   explicit Tensor(const Shape& shape) { resize(shape); }
+  Tensor(const Tensor& other) { *this = other; }
+  Tensor& operator=(const Tensor& other) {
+    if (this != &other) {
+      reserve_storage(other.size());  // first: if it throws, this tensor is unchanged
+      shape_ = other.shape_;
+      std::copy(other.begin(), other.end(), data());
+    }
+    return *this;
+  }
+  Tensor(Tensor&& other) noexcept
+      : storage_(std::move(other.storage_)), capacity_(other.capacity_), shape_(other.shape_) {
+    other.capacity_ = 0;
+    other.shape_ = Shape{0};
+  }
+  Tensor& operator=(Tensor&& other) noexcept {
+    storage_ = std::move(other.storage_);
+    capacity_ = other.capacity_;
+    shape_ = other.shape_;
+    other.capacity_ = 0;
+    other.shape_ = Shape{0};
+    return *this;
+  }
   Tensor(std::initializer_list<Index> dims) : Tensor(Shape(dims)) {}
   /// A tensor of `shape` filled with `value`.
   Tensor(const Shape& shape, T value) : Tensor(shape) { fill(value); }
@@ -86,20 +107,20 @@ class Tensor {
   Index dim(int i) const { return shape_[i]; }
   Index size() const { return shape_.size(); }
   bool empty() const { return size() == 0; }
-  T* data() { return storage_.data(); }
-  const T* data() const { return storage_.data(); }
+  T* data() { return storage_.get(); }
+  const T* data() const { return storage_.get(); }
   T* begin() { return data(); }
   T* end() { return data() + size(); }
   const T* begin() const { return data(); }
   const T* end() const { return data() + size(); }
 
-  T& operator[](Index i) { return storage_.data()[i]; }
-  T operator[](Index i) const { return storage_.data()[i]; }
+  T& operator[](Index i) { return storage_[static_cast<std::size_t>(i)]; }
+  T operator[](Index i) const { return storage_[static_cast<std::size_t>(i)]; }
 
   /// Changes the shape; keeps the storage if it is large enough (it only ever grows), so that
   /// a buffer resized to a smaller batch and back does not allocate again.
   void resize(const Shape& shape) {
-    if (shape.size() > storage_.size()) storage_.resize(shape.size());
+    reserve_storage(shape.size());  // growing does not keep the old elements
     shape_ = shape;
   }
 
@@ -127,15 +148,12 @@ class Tensor {
   auto matrix() { return view().matrix(); }
   auto matrix() const { return view().matrix(); }
 
-  /// The storage as an Eigen TensorMap of rank R (R must equal rank()).
+  /// The storage as an Eigen TensorMap of rank R (R must equal rank()); defined in
+  /// tensor_map.hpp, which brings in Eigen's Tensor module.
   template <int R>
-  TensorMapR<T, R> tensor() {
-    return TensorMapR<T, R>(data(), dims_array<R>());
-  }
+  auto tensor();
   template <int R>
-  TensorMapR<const T, R> tensor() const {
-    return TensorMapR<const T, R>(data(), dims_array<R>());
-  }
+  auto tensor() const;
 
   /// Samples [first, first + count) as a new tensor (copied).
   Tensor slice_rows(Index first, Index count) const {
@@ -152,18 +170,20 @@ class Tensor {
   }
 
  private:
-  template <int R>
-  Eigen::array<Index, R> dims_array() const {
-    if (R != rank())
-      throw ShapeError("Tensor::tensor<" + std::to_string(R) + ">: tensor has rank " +
-                       std::to_string(rank()) + ", shape " + shape_.to_string());
-    Eigen::array<Index, R> d;
-    for (int i = 0; i < R; ++i) d[static_cast<std::size_t>(i)] = shape_[i];
-    return d;
+  /// Aligned, uninitialised storage of `capacity_` elements; it only ever grows.
+  struct AlignedFree {
+    void operator()(T* p) const { Eigen::internal::aligned_free(p); }
+  };
+  void reserve_storage(Index n) {
+    if (n <= capacity_) return;
+    T* p = static_cast<T*>(Eigen::internal::aligned_malloc(static_cast<std::size_t>(n) * sizeof(T)));
+    storage_.reset(p);
+    capacity_ = n;
   }
 
-  Eigen::Tensor<T, 1, Eigen::RowMajor> storage_;  // flat, aligned; may be larger than size()
-  Shape shape_;
+  std::unique_ptr<T[], AlignedFree> storage_;
+  Index capacity_ = 0;
+  Shape shape_{0};  // a default (or moved-from) tensor is empty: shape (0,), no storage
 };
 
 }  // namespace autoenc

@@ -22,15 +22,9 @@
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
+#include "file_limits.hpp"
 
 namespace autoenc {
-
-/// The largest payload a data file may declare, in bytes (default 4 GiB). Files that claim
-/// more are rejected before anything is allocated.
-inline std::uint64_t& max_file_payload_bytes() {
-  static std::uint64_t limit = std::uint64_t(4) << 30;
-  return limit;
-}
 
 /// The raw contents of an IDX file of unsigned bytes.
 struct IdxArray {

@@ -20,7 +20,7 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "atomic_file.hpp"
-#include "idx.hpp"
+#include "file_limits.hpp"
 
 namespace autoenc {
 

@@ -1,16 +1,18 @@
 // PNG output: single images and grids of gray images (the chapter's reconstruction figures),
-// encoded by stb_image_write and written atomically.
+// written atomically. The encoder is the PNG format itself (a few chunks around a zlib stream of
+// filtered rows), so writing PNGs needs zlib and nothing else.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
-#include <stb_image_write.h>
+#include <zlib.h>
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
@@ -18,18 +20,77 @@
 
 namespace autoenc {
 
-/// The PNG file's bytes for 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA).
+namespace detail {
+inline void put_be32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+/// A chunk: length, type, data, and the CRC-32 of type and data.
+inline void put_png_chunk(std::string& out, const char* type, const std::string& data) {
+  put_be32(out, static_cast<std::uint32_t>(data.size()));
+  const std::size_t start = out.size();
+  out.append(type, 4);
+  out += data;
+  const auto crc = ::crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start), static_cast<uInt>(out.size() - start));
+  put_be32(out, static_cast<std::uint32_t>(crc));
+}
+/// Paeth's predictor: whichever of left, up and upper-left is closest to left + up - upper-left.
+inline int paeth(int a, int b, int c) {
+  const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+}  // namespace detail
+
+/// The PNG file's bytes for 8-bit pixels (row-major, `channels` = 1 gray, 2 gray + alpha,
+/// 3 RGB or 4 RGBA). Each row gets the PNG filter (none, sub, up, average or Paeth) whose output
+/// has the smallest sum of absolute values, the usual heuristic for small files.
 inline std::string encode_png(int width, int height, int channels, const std::uint8_t* pixels) {
   if (width <= 0 || height <= 0 || channels < 1 || channels > 4)
     throw ConfigError("PNG: bad image size " + std::to_string(width) + "x" + std::to_string(height) + "x" +
                       std::to_string(channels));
-  std::string encoded;
-  auto append = [](void* ctx, void* data, int size) {
-    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
-  };
-  if (!stbi_write_png_to_func(append, &encoded, width, height, channels, pixels, width * channels))
-    throw IoError("PNG encoding failed");
-  return encoded;
+  const std::size_t stride = std::size_t(width) * std::size_t(channels);
+  std::string filtered;
+  filtered.reserve((stride + 1) * std::size_t(height));
+  std::vector<std::uint8_t> candidate(stride), best(stride);
+  for (int y = 0; y < height; ++y) {
+    const std::uint8_t* row = pixels + std::size_t(y) * stride;
+    const std::uint8_t* up = y > 0 ? row - stride : nullptr;
+    long best_cost = -1;
+    int best_filter = 0;
+    for (int filter = 0; filter < 5; ++filter) {
+      long cost = 0;
+      for (std::size_t i = 0; i < stride; ++i) {
+        const int a = i >= std::size_t(channels) ? row[i - channels] : 0;  // left
+        const int b = up ? up[i] : 0;                                       // above
+        const int c = up && i >= std::size_t(channels) ? up[i - channels] : 0;
+        const int predicted = filter == 0 ? 0 : filter == 1 ? a : filter == 2 ? b : filter == 3 ? (a + b) / 2
+                                                                                                 : detail::paeth(a, b, c);
+        candidate[i] = static_cast<std::uint8_t>(row[i] - predicted);
+        cost += std::abs(static_cast<int>(static_cast<std::int8_t>(candidate[i])));
+      }
+      if (best_cost < 0 || cost < best_cost) best_cost = cost, best_filter = filter, best.swap(candidate);
+    }
+    filtered += static_cast<char>(best_filter);
+    filtered.append(reinterpret_cast<const char*>(best.data()), stride);
+  }
+  uLongf packed_size = compressBound(static_cast<uLong>(filtered.size()));
+  std::string packed(packed_size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(&packed[0]), &packed_size, reinterpret_cast<const Bytef*>(filtered.data()),
+                static_cast<uLong>(filtered.size()), Z_BEST_COMPRESSION) != Z_OK)
+    throw IoError("PNG encoding failed (zlib)");
+  packed.resize(packed_size);
+
+  static const char color_type[] = {0, 0, 4, 2, 6};  // by channels: gray, gray + alpha, RGB, RGBA
+  std::string header;
+  detail::put_be32(header, static_cast<std::uint32_t>(width));
+  detail::put_be32(header, static_cast<std::uint32_t>(height));
+  header += '\x08';                    // bits per channel
+  header += color_type[channels];
+  header += std::string(3, '\0');      // deflate, adaptive filtering, no interlace
+  std::string out("\x89PNG\r\n\x1a\n", 8);
+  detail::put_png_chunk(out, "IHDR", header);
+  detail::put_png_chunk(out, "IDAT", packed);
+  detail::put_png_chunk(out, "IEND", "");
+  return out;
 }
 
 /// Writes 8-bit pixels (row-major, `channels` = 1 gray, 3 RGB or 4 RGBA) as a PNG file.

@@ -13,13 +13,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <type_traits>
 
-#include <Eigen/Core>
-
 #include "../core/config.hpp"
 #include "../core/error.hpp"
+#include "../core/named_args.hpp"
 
 namespace autoenc {
 
@@ -48,6 +48,21 @@ inline Activation activation_from_name(const std::string& name) {
   throw ConfigError("unknown activation '" + name +
                     "' (known: linear, relu, sigmoid, tanh, elu, selu, softplus)");
 }
+
+/// An activation given by enum or by Keras's name: Activation::elu, "elu" and
+/// std::string("elu") are all accepted wherever an activation is asked for.
+struct ActivationSpec {
+  Activation value;
+  ActivationSpec(Activation a) : value(a) {}                                 // NOLINT: implicit on purpose
+  ActivationSpec(const char* name) : value(activation_from_name(name)) {}     // NOLINT
+  ActivationSpec(const std::string& name) : value(activation_from_name(name)) {}  // NOLINT
+  ActivationSpec(std::nullptr_t) = delete;  // Dense(64, 0) is a mistake, not "no activation"
+  operator Activation() const { return value; }                              // NOLINT
+};
+
+struct ActivationTag;
+/// ae::activation = "relu" (or Activation::relu): the activation of Dense, Conv2D, ...
+inline constexpr ArgName<ActivationTag, ActivationSpec> activation{};
 
 namespace detail {
 /// e^z - 1 for z <= 0, as ELU and SELU need it.

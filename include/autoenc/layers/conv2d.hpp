@@ -10,9 +10,8 @@
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
-#include "conv_settings.hpp"
+#include "conv_options.hpp"
 #include "im2col.hpp"
-#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -27,31 +26,27 @@ namespace autoenc {
 template <class T = DefaultScalar>
 class Conv2D : public Layer<T> {
  public:
-  Conv2D(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
-         Activation activation = Activation::linear)
-      : s_("Conv2D", filters, kernel_size, strides, padding, activation) {}
-  Conv2D(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding, const std::string& activation)
-      : Conv2D(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
+  /// Conv2D(filters, kernel_size, ae::strides = ..., ae::padding = ..., ae::activation = ...).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Conv2D(Index filters, Size2 kernel_size, Args&&... args) : s_(make_options(filters, kernel_size, std::forward<Args>(args)...)) {}
+  explicit Conv2D(const ConvOptions& options) : s_(options) { s_.validate("Conv2D"); }
 
   std::string kind() const override { return "Conv2D"; }
   std::string config_string() const override { return s_.to_string(); }
+  Activation activation() const override { return s_.activation; }
+  const ConvOptions& options() const { return s_; }
 
   Shape build(const Shape& in) override {
-    ConvSettings::check_image_input(kind(), in);
+    ConvOptions::check_image_input(kind(), in);
     channels_ = in[2];
-    geometry_ = conv_geometry(in[0], in[1], s_.kernel, s_.strides, s_.padding);
+    geometry_ = conv_geometry(in[0], in[1], s_.kernel_size, s_.strides, s_.padding);
     return Shape{geometry_.out_h, geometry_.out_w, s_.filters};
   }
 
-  Index param_count() const override { return patch() * s_.filters + s_.filters; }
-
-  Activation activation() const override { return s_.activation; }
-
-  /// Glorot-uniform with Keras's fans: fan_in = kh kw in_channels, fan_out = kh kw filters.
-  void init(Rng& rng) override {
-    const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * s_.filters);
-    detail::glorot_uniform(this->params(), patch() * s_.filters, fan_in, fan_out, rng);
-    std::fill(bias_data(), bias_data() + s_.filters, T(0));
+  /// Keras's weights: the kernel (kh, kw, in_channels, filters), then the bias (filters).
+  /// Glorot's fans: fan_in = kh kw in_channels, fan_out = kh kw filters.
+  std::vector<Shape> weight_shapes() const override {
+    return {Shape{s_.kernel_size.height, s_.kernel_size.width, channels_, s_.filters}, Shape{s_.filters}};
   }
 
   /// The kernel as a (kh * kw * in_channels, filters) matrix (row (p, q, c)), and the bias.
@@ -90,6 +85,16 @@ class Conv2D : public Layer<T> {
   }
 
  private:
+  template <class... Args>
+  static ConvOptions make_options(Index filters, Size2 kernel_size, Args&&... args) {
+    ConvOptions o;
+    o.filters = filters;
+    o.kernel_size = kernel_size;
+    detail::apply_named_args(o, std::forward<Args>(args)...);
+    o.validate("Conv2D");
+    return o;
+  }
+
   Index patch() const { return geometry_.patch_size(channels_); }
   // Parameters: W (kh * kw * in_channels, filters), then b.
   ConstMatrixMap<T> weights() const { return {this->params(), patch(), s_.filters}; }
@@ -102,7 +107,7 @@ class Conv2D : public Layer<T> {
     cols_source_ = x;
   }
 
-  ConvSettings s_;
+  ConvOptions s_;
   Index channels_ = 0;
   ConvGeometry geometry_;
   Tensor<T> cols_;                     // im2col(x), kept from forward for dW
@@ -110,5 +115,11 @@ class Conv2D : public Layer<T> {
   Tensor<T> dz_;     // dL/dz
   Tensor<T> dcols_;  // dL/dcols, before col2im
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Conv2D<float>;
+extern template class Conv2D<double>;
+#endif
 
 }  // namespace autoenc

@@ -11,9 +11,8 @@
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
-#include "conv_settings.hpp"
+#include "conv_options.hpp"
 #include "im2col.hpp"
-#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -30,33 +29,27 @@ namespace autoenc {
 template <class T = DefaultScalar>
 class Conv2DTranspose : public Layer<T> {
  public:
-  Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides = 1, Padding padding = Padding::valid,
-                  Activation activation = Activation::linear)
-      : s_("Conv2DTranspose", filters, kernel_size, strides, padding, activation) {}
-  Conv2DTranspose(Index filters, Size2 kernel_size, Size2 strides, const std::string& padding,
-                  const std::string& activation)
-      : Conv2DTranspose(filters, kernel_size, strides, padding_from_name(padding), activation_from_name(activation)) {}
+  /// Conv2DTranspose(filters, kernel_size, ae::strides = ..., ae::padding = ..., ae::activation = ...).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Conv2DTranspose(Index filters, Size2 kernel_size, Args&&... args) : s_(make_options(filters, kernel_size, std::forward<Args>(args)...)) {}
+  explicit Conv2DTranspose(const ConvOptions& options) : s_(options) { s_.validate("Conv2DTranspose"); }
 
   std::string kind() const override { return "Conv2DTranspose"; }
   std::string config_string() const override { return s_.to_string(); }
+  Activation activation() const override { return s_.activation; }
+  const ConvOptions& options() const { return s_; }
 
   Shape build(const Shape& in) override {
-    ConvSettings::check_image_input(kind(), in);
+    ConvOptions::check_image_input(kind(), in);
     channels_ = in[2];
-    geometry_ = conv_transpose_geometry(in[0], in[1], s_.kernel, s_.strides, s_.padding);
+    geometry_ = conv_transpose_geometry(in[0], in[1], s_.kernel_size, s_.strides, s_.padding);
     return Shape{geometry_.in_h, geometry_.in_w, s_.filters};
   }
 
-  Index param_count() const override { return patch() * channels_ + s_.filters; }
-
-  Activation activation() const override { return s_.activation; }
-
-  /// Glorot-uniform with Keras's fans for this kernel shape (kh, kw, filters, in_channels):
-  /// fan_in = kh kw filters, fan_out = kh kw in_channels.
-  void init(Rng& rng) override {
-    const double fan_in = double(patch()), fan_out = double(s_.kernel.height * s_.kernel.width * channels_);
-    detail::glorot_uniform(this->params(), patch() * channels_, fan_in, fan_out, rng);
-    std::fill(bias_data(), bias_data() + s_.filters, T(0));
+  /// Keras's weights: the kernel (kh, kw, filters, in_channels), then the bias (filters).
+  /// Glorot's fans: fan_in = kh kw filters, fan_out = kh kw in_channels.
+  std::vector<Shape> weight_shapes() const override {
+    return {Shape{s_.kernel_size.height, s_.kernel_size.width, s_.filters, channels_}, Shape{s_.filters}};
   }
 
   /// The kernel as a (kh * kw * filters, in_channels) matrix, and the bias.
@@ -96,17 +89,33 @@ class Conv2DTranspose : public Layer<T> {
   }
 
  private:
+  template <class... Args>
+  static ConvOptions make_options(Index filters, Size2 kernel_size, Args&&... args) {
+    ConvOptions o;
+    o.filters = filters;
+    o.kernel_size = kernel_size;
+    detail::apply_named_args(o, std::forward<Args>(args)...);
+    o.validate("Conv2DTranspose");
+    return o;
+  }
+
   // Rows of the kernel matrix: one per (p, q, output channel).
   Index patch() const { return geometry_.patch_size(s_.filters); }
   // Parameters: K (kh * kw * filters, in_channels), then b.
   ConstMatrixMap<T> weights() const { return {this->params(), patch(), channels_}; }
   T* bias_data() const { return this->params() + patch() * channels_; }
 
-  ConvSettings s_;
+  ConvOptions s_;
   Index channels_ = 0;
   ConvGeometry geometry_;  // of the convolution C whose adjoint this layer is
   Tensor<T> cols_;  // x K^T in forward; im2col(dz) in backward
   Tensor<T> dz_;
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Conv2DTranspose<float>;
+extern template class Conv2DTranspose<double>;
+#endif
 
 }  // namespace autoenc

@@ -11,6 +11,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "../core/config.hpp"
@@ -27,6 +28,16 @@ inline Padding padding_from_name(const std::string& s) {
   if (s == "same") return Padding::same;
   throw ConfigError("unknown padding '" + s + "' (known: valid, same)");
 }
+
+/// A padding given by enum or by Keras's name ("valid", "same").
+struct PaddingSpec {
+  Padding value;
+  PaddingSpec(Padding p) : value(p) {}                                // NOLINT: implicit on purpose
+  PaddingSpec(const char* name) : value(padding_from_name(name)) {}    // NOLINT
+  PaddingSpec(const std::string& name) : value(padding_from_name(name)) {}  // NOLINT
+  PaddingSpec(std::nullptr_t) = delete;
+  operator Padding() const { return value; }                          // NOLINT
+};
 
 /// A pair of sizes in (height, width) order.
 struct Size2 {

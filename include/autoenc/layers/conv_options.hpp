@@ -1,35 +1,52 @@
-// The settings Conv2D and Conv2DTranspose share, checked in one place.
+// The options Conv2D and Conv2DTranspose share, as named arguments and as a struct, checked in
+// one place:
+//
+//     ae::Conv2D<float>(32, 3, ae::strides = 2, ae::padding = "same", ae::activation = "relu")
+//
+// filters and kernel_size come first, positionally, as Keras users write them; the rest by name.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/named_args.hpp"
 #include "../core/shape.hpp"
 #include "activation.hpp"
 #include "conv_geometry.hpp"
 
 namespace autoenc {
 
-/// filters, kernel_size, strides, padding and activation, checked when the layer is made.
-struct ConvSettings {
-  Index filters;
-  Size2 kernel, strides;
-  Padding padding;
-  Activation activation;
+struct StridesTag;
+struct PaddingTag;
+/// ae::strides = 2 or ae::strides = {2, 1}: the step of a convolution's window.
+inline constexpr ArgName<StridesTag, Size2> strides{};
+/// ae::padding = "same" (or Padding::same): Keras's "valid" or "same".
+inline constexpr ArgName<PaddingTag, PaddingSpec> padding{};
 
-  ConvSettings(const std::string& kind, Index filters_, Size2 kernel_, Size2 strides_, Padding padding_,
-               Activation activation_)
-      : filters(filters_), kernel(kernel_), strides(strides_), padding(padding_), activation(activation_) {
+/// filters, kernel_size, strides, padding and activation of a convolution.
+struct ConvOptions {
+  Index filters = 1;
+  Size2 kernel_size = 1;
+  Size2 strides = 1;
+  Padding padding = Padding::valid;
+  Activation activation = Activation::linear;
+
+  void set(NamedArg<StridesTag, Size2> a) { strides = a.value; }
+  void set(NamedArg<PaddingTag, PaddingSpec> a) { padding = a.value; }
+  void set(NamedArg<ActivationTag, ActivationSpec> a) { activation = a.value; }
+
+  /// Throws ConfigError for a setting no convolution can have.
+  void validate(const std::string& kind) const {
     if (filters <= 0) throw ConfigError(kind + ": filters must be > 0, got " + std::to_string(filters));
-    if (kernel.height <= 0 || kernel.width <= 0)
-      throw ConfigError(kind + ": kernel_size must be > 0, got " + kernel.to_string());
+    if (kernel_size.height <= 0 || kernel_size.width <= 0)
+      throw ConfigError(kind + ": kernel_size must be > 0, got " + kernel_size.to_string());
     if (strides.height <= 0 || strides.width <= 0)
       throw ConfigError(kind + ": strides must be > 0, got " + strides.to_string());
   }
 
   std::string to_string() const {
-    return "filters=" + std::to_string(filters) + ", kernel_size=" + kernel.to_string() + ", strides=" +
+    return "filters=" + std::to_string(filters) + ", kernel_size=" + kernel_size.to_string() + ", strides=" +
            strides.to_string() + ", padding=" + padding_name(padding) + ", activation=" + activation_name(activation);
   }
 

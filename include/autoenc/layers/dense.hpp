@@ -10,7 +10,6 @@
 #include "../core/parallel.hpp"
 #include "activation.hpp"
 #include "bias_activation.hpp"
-#include "initializers.hpp"
 #include "layer.hpp"
 
 namespace autoenc {
@@ -23,12 +22,12 @@ namespace autoenc {
 template <class T = DefaultScalar>
 class Dense : public Layer<T> {
  public:
-  Dense(Index units, Activation activation = Activation::linear)
+  /// Dense(64, "relu"), Dense(64, Activation::relu) or Dense(64, ae::activation = "relu").
+  explicit Dense(Index units, ActivationSpec activation = Activation::linear)
       : units_(units), activation_(activation) {
     if (units <= 0) throw ConfigError("Dense: units must be > 0, got " + std::to_string(units));
   }
-  Dense(Index units, const std::string& activation)
-      : Dense(units, activation_from_name(activation)) {}
+  Dense(Index units, NamedArg<ActivationTag, ActivationSpec> activation) : Dense(units, activation.value) {}
 
   std::string kind() const override { return "Dense"; }
   std::string config_string() const override {
@@ -47,14 +46,8 @@ class Dense : public Layer<T> {
     return Shape{units_};
   }
 
-  // Parameters: W (inputs x units, row-major) then b (units): inputs*units + units.
-  Index param_count() const override { return inputs_ * units_ + units_; }
-
-  /// Glorot-uniform kernel, W ~ U(-l, l) with l = sqrt(6 / (fan_in + fan_out)); zero bias.
-  void init(Rng& rng) override {
-    detail::glorot_uniform(this->params(), inputs_ * units_, double(inputs_), double(units_), rng);
-    std::fill(bias_data(), bias_data() + units_, T(0));
-  }
+  /// Keras's weights: the kernel W (inputs, units), then the bias b (units).
+  std::vector<Shape> weight_shapes() const override { return {Shape{inputs_, units_}, Shape{units_}}; }
 
   /// Read/write access to the kernel (inputs x units) and bias, for inspection and tests.
   MatrixMap<T> kernel() { return {this->params(), inputs_, units_}; }
@@ -95,5 +88,11 @@ class Dense : public Layer<T> {
   Index inputs_ = 0;
   Tensor<T> dz_;  // dL/dz for the current batch; grows to the largest batch, then stays
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Dense<float>;
+extern template class Dense<double>;
+#endif
 
 }  // namespace autoenc

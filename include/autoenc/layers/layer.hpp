@@ -6,7 +6,8 @@
 //    cannot throws ShapeError; the model adds which layer it is and where it stands.
 //  - The model owns all parameters in one flat buffer (and their gradients in another) and
 //    hands each layer its slices through bind(). init() fills the layer's slice (glorot-uniform
-//    kernels, zero biases, as Keras).
+//    kernels, zero biases, as Keras). Non-trainable state (state_shapes(): BatchNormalization's
+//    moving statistics) lives in a third buffer of the model, bound by bind_state() before init().
 //  - forward(x, y): x is (batch, input_shape...), y is (batch, output_shape...), both owned by
 //    the model. The layer writes every element of y.
 //  - backward(x, y, dy, dx): given the forward pass's x and y and dL/dy, the layer OVERWRITES
@@ -23,8 +24,10 @@
 #pragma once
 
 #include <cctype>
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../core/config.hpp"
 #include "../core/error.hpp"
@@ -32,6 +35,7 @@
 #include "../core/shape.hpp"
 #include "../core/tensor.hpp"
 #include "activation.hpp"
+#include "initializers.hpp"
 
 namespace autoenc {
 
@@ -50,8 +54,42 @@ class Layer {
   /// Checks the input sample shape and returns the output sample shape (see the contract).
   virtual Shape build(const Shape& input_shape) = 0;
 
-  /// Number of trainable parameters (valid after build).
-  virtual Index param_count() const { return 0; }
+  /// Shapes of the layer's weight arrays in Keras's order and layouts, e.g. Dense's kernel
+  /// (inputs, units) then bias (units); empty for layers without weights. The arrays lie back to
+  /// back, row-major, in the layer's slice of the model's parameter buffer. Valid after build.
+  virtual std::vector<Shape> weight_shapes() const { return {}; }
+
+  /// Number of trainable parameters (valid after build): the sizes of weight_shapes() added,
+  /// counted once by setup() (forward and backward ask for it on every batch).
+  Index param_count() const { return param_count_; }
+
+  /// Copies of the weight arrays, in weight_shapes()'s order (Keras's layer.get_weights()).
+  std::vector<Tensor<T>> get_weights() const {
+    if (param_count_ > 0 && !params_) throw ConfigError(kind() + "::get_weights: the layer is not built");
+    std::vector<Tensor<T>> out;
+    const T* p = params_;
+    for (const Shape& s : weight_shapes()) {
+      Tensor<T> w(s);
+      if (p) std::copy(p, p + s.size(), w.data());
+      p = p ? p + s.size() : p;
+      out.push_back(std::move(w));
+    }
+    return out;
+  }
+  /// Sets the weights from arrays shaped as weight_shapes() says (Keras's layer.set_weights()).
+  void set_weights(const std::vector<Tensor<T>>& weights) {
+    const std::vector<Shape> shapes = weight_shapes();
+    if (weights.size() != shapes.size())
+      throw ShapeError(kind() + "::set_weights: " + std::to_string(weights.size()) + " arrays given, the layer has " +
+                       std::to_string(shapes.size()));
+    for (std::size_t i = 0; i < shapes.size(); ++i)
+      if (weights[i].shape() != shapes[i])
+        throw ShapeError(kind() + "::set_weights: array " + std::to_string(i) + " has shape " +
+                         weights[i].shape().to_string() + ", expected " + shapes[i].to_string());
+    if (!shapes.empty() && !params_) throw ConfigError(kind() + "::set_weights: the layer is not built");
+    T* p = params_;
+    for (const auto& w : weights) p = std::copy(w.data(), w.data() + w.size(), p);
+  }
 
   /// Points the layer at its slices of the model's parameter and gradient buffers (each of
   /// param_count() elements).
@@ -61,12 +99,48 @@ class Layer {
   }
   bool bound() const { return param_count() == 0 || (params_ != nullptr && grads_ != nullptr); }
 
-  /// Initialises the layer's parameters (its slice of the model's buffer).
-  virtual void init(Rng& /*rng*/) {}
+  /// Shapes of the layer's non-trainable state arrays, e.g. BatchNormalization's moving mean and
+  /// moving variance: the layer updates them itself in training mode, the optimizer never
+  /// touches them, the model saves them with the weights, and the summary counts them as
+  /// Keras's "Non-trainable params". They lie back to back in the layer's slice of the model's
+  /// state buffer. Empty for most layers. Valid after build.
+  virtual std::vector<Shape> state_shapes() const { return {}; }
+  /// Number of non-trainable state values: the sizes of state_shapes() added.
+  Index state_count() const {
+    Index n = 0;
+    for (const Shape& s : state_shapes()) n += s.size();
+    return n;
+  }
+  /// Points the layer at its slice of the model's state buffer (state_count() elements); the
+  /// model binds it before init(), which fills it.
+  void bind_state(T* state) { state_ = state; }
+
+  /// Initialises the layer's parameters (its slice of the model's buffer) as Keras does by
+  /// default: the first weight array (the kernel) glorot-uniform, the others (the bias) zero.
+  virtual void init(Rng& rng) {
+    T* p = params_;
+    bool first = true;
+    for (const Shape& s : weight_shapes()) {
+      if (first) {
+        const auto [fan_in, fan_out] = detail::glorot_fans(s);
+        detail::glorot_uniform(p, s.size(), fan_in, fan_out, rng);
+      } else {
+        std::fill(p, p + s.size(), T(0));
+      }
+      p += s.size();
+      first = false;
+    }
+  }
 
   /// True for layers that only change the shape (Flatten, Reshape): the model then passes a
   /// view of the same memory instead of calling forward and backward.
   virtual bool reshapes_only() const { return false; }
+
+  /// Whether the layer runs in training mode (set by the model: true inside fit and train_step,
+  /// false in evaluate and predict). Layers such as Dropout, GaussianNoise and
+  /// BatchNormalization behave differently in the two modes; the others ignore it.
+  void set_training(bool on) { training_ = on; }
+  bool training() const { return training_; }
 
   /// The activation fused into the layer's output (linear for layers without one).
   virtual Activation activation() const { return Activation::linear; }
@@ -103,6 +177,8 @@ class Layer {
   Shape setup(const Shape& input_shape) {
     output_shape_ = build(input_shape);
     input_shape_ = input_shape;
+    param_count_ = 0;
+    for (const Shape& s : weight_shapes()) param_count_ += s.size();
     return output_shape_;
   }
 
@@ -131,6 +207,9 @@ class Layer {
   /// The layer's slices of the model's buffers (param_count() elements each).
   T* params() const { return params_; }
   T* grads() const { return grads_; }
+  /// The layer's slice of the model's state buffer (state_count() elements), or null when no
+  /// model bound one (a layer checked alone, as testing::check_layer_gradients does).
+  T* state() const { return state_; }
 
   /// The activation forward and backward apply: none while the layer emits logits.
   Activation applied_activation() const { return emit_logits_ ? Activation::linear : activation(); }
@@ -153,9 +232,12 @@ class Layer {
 
   std::string name_;
   Shape input_shape_, output_shape_;
+  Index param_count_ = 0;
   T* params_ = nullptr;
   T* grads_ = nullptr;
+  T* state_ = nullptr;
   bool emit_logits_ = false;
+  bool training_ = false;
 };
 
 /// Layers are held by the model through this pointer type.

@@ -84,4 +84,12 @@ class Reshape : public ShapeOnlyLayer<T> {
   std::vector<Index> target_;
 };
 
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Flatten<float>;
+extern template class Flatten<double>;
+extern template class Reshape<float>;
+extern template class Reshape<double>;
+#endif
+
 }  // namespace autoenc

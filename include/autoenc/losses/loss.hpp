@@ -72,7 +72,7 @@ double loss_chunk(LossKind kind, bool from_logits, const T* prediction, const T*
   }
   double sum = 0.0;
   for (Index i = 0; i < n; ++i) {
-    T dp;
+    T dp = 0;
     sum += bce_from_probability(prediction[i], target[i], grad ? &dp : nullptr);
     if (grad) grad[i] = dp * scale;
   }

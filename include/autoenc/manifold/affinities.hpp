@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"

@@ -46,7 +46,7 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
 #include "../core/error.hpp"
 #include "../core/gemm.hpp"

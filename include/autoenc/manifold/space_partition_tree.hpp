@@ -51,8 +51,6 @@
 #include <limits>
 #include <vector>
 
-#include <Eigen/Core>
-
 #include "../core/config.hpp"
 #include "../core/parallel.hpp"
 

@@ -1,8 +1,7 @@
 // t-SNE (t-distributed stochastic neighbour embedding) with scikit-learn's parameters, meaning
 // and optimiser, exact or Barnes-Hut.
 //
-//     autoenc::TSNE tsne;
-//     tsne.n_components(2).perplexity(15).learning_rate(100).random_state(0);
+//     autoenc::TSNE tsne(autoenc::perplexity = 15, autoenc::learning_rate = 100, autoenc::random_state = 0);
 //     autoenc::EmbeddingMatrix Y = tsne.fit_transform(latent);   // latent: (n, d)
 //     tsne.kl_divergence_; tsne.n_iter_;
 //
@@ -28,7 +27,7 @@
 //  - Random numbers come from autoenc's generator, so the same random_state gives a different
 //    (equally good) embedding; results are reproducible with any thread count.
 //  - The PCA initialisation uses an exact eigen-decomposition instead of randomized SVD (the
-//    same components up to rounding; the sign is fixed the same way, see pca_initialisation).
+//    same components up to rounding; the sign is fixed the same way, see tsne_pca_initialization).
 //  - The embedding is kept in double; scikit-learn casts it to float32 (autoenc's tree kernel
 //    computes its terms in float for speed and accumulates each point's sums in double, see
 //    space_partition_tree.hpp).
@@ -45,12 +44,21 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <variant>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push  // see core/config.hpp
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <Eigen/Eigenvalues>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
+#include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/log.hpp"
+#include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "affinities.hpp"
@@ -87,7 +95,7 @@ struct TsneProgress {
 /// deviation 1e-4. Each component's sign makes its largest-magnitude projection positive
 /// (scikit-learn's svd_flip), so the result does not depend on the eigen-solver's signs.
 template <class Derived>
-EmbeddingMatrix tsne_pca_initialisation(const Eigen::MatrixBase<Derived>& X, Index n_components) {
+EmbeddingMatrix tsne_pca_initialization(const Eigen::MatrixBase<Derived>& X, Index n_components) {
   const EmbeddingMatrix Xc = X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
   const Eigen::MatrixXd covariance = Xc.transpose() * Xc;
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(covariance);  // ascending eigenvalues
@@ -103,80 +111,114 @@ EmbeddingMatrix tsne_pca_initialisation(const Eigen::MatrixBase<Derived>& X, Ind
   return Y;
 }
 
+struct NComponentsTag;
+struct PerplexityTag;
+struct EarlyExaggerationTag;
+struct NIterTag;
+struct NIterWithoutProgressTag;
+struct MinGradNormTag;
+struct MethodTag;
+struct AngleTag;
+struct InitEmbeddingTag;
+/// ae::n_components = 2: the dimension of the map.
+inline constexpr ArgName<NComponentsTag, int> n_components{};
+/// ae::perplexity = 30: the effective number of neighbours each point's Gaussian covers.
+inline constexpr ArgName<PerplexityTag, double> perplexity{};
+/// ae::early_exaggeration = 12: P's factor during the first 250 iterations.
+inline constexpr ArgName<EarlyExaggerationTag, double> early_exaggeration{};
+/// ae::n_iter = 1000: iterations at most (scikit-learn 1.2's name).
+inline constexpr ArgName<NIterTag, int> n_iter{};
+/// ae::n_iter_without_progress = 300: stop when the error has not improved for this long.
+inline constexpr ArgName<NIterWithoutProgressTag, int> n_iter_without_progress{};
+/// ae::min_grad_norm = 1e-7: stop when the gradient is smaller.
+inline constexpr ArgName<MinGradNormTag, double> min_grad_norm{};
+/// ae::angle = 0.5: Barnes-Hut's accuracy (0: exact sums).
+inline constexpr ArgName<AngleTag, double> angle{};
+
+/// A method given by enum or by scikit-learn's name ("barnes_hut", "exact").
+struct TsneMethodSpec {
+  TsneMethod value;
+  TsneMethodSpec(TsneMethod m) : value(m) {}                                    // NOLINT: implicit on purpose
+  TsneMethodSpec(const char* name) : value(tsne_method_from_name(name)) {}         // NOLINT
+  TsneMethodSpec(const std::string& name) : value(tsne_method_from_name(name)) {}  // NOLINT
+};
+/// ae::method = "barnes_hut" or "exact".
+inline constexpr ArgName<MethodTag, TsneMethodSpec> method{};
+
+/// ae::init_embedding(Y0): start from this map (n_samples x n_components), like scikit-learn's
+/// init=ndarray.
+inline NamedArg<InitEmbeddingTag, EmbeddingMatrix> init_embedding(EmbeddingMatrix initial) {
+  return {std::move(initial)};
+}
+
+/// TSNE's hyper-parameters, with scikit-learn 1.2's names and defaults.
+struct TsneOptions {
+  int n_components = 2;
+  double perplexity = 30;
+  double early_exaggeration = 12;
+  std::optional<double> learning_rate;  ///< empty: scikit-learn's "auto", max(n / early_exaggeration / 4, 50)
+  int n_iter = 1000;
+  int n_iter_without_progress = 300;
+  double min_grad_norm = 1e-7;
+  TsneInit init = TsneInit::pca;
+  EmbeddingMatrix init_embedding;  ///< used when init is TsneInit::given
+  TsneMethod method = TsneMethod::barnes_hut;
+  double angle = 0.5;
+  std::uint64_t random_state = 0;
+  int verbose = 0;  ///< 1: the steps, as scikit-learn prints them; 2: also every 50 iterations
+
+  void set(NamedArg<NComponentsTag, int> a) { n_components = a.value; }
+  void set(NamedArg<PerplexityTag, double> a) { perplexity = a.value; }
+  void set(NamedArg<EarlyExaggerationTag, double> a) { early_exaggeration = a.value; }
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
+  void set(NamedArg<NIterTag, int> a) { n_iter = a.value; }
+  void set(NamedArg<NIterWithoutProgressTag, int> a) { n_iter_without_progress = a.value; }
+  void set(NamedArg<MinGradNormTag, double> a) { min_grad_norm = a.value; }
+  void set(NamedArg<InitTag, std::string> a) { init = tsne_init_from_name(a.value); }
+  void set(NamedArg<InitEmbeddingTag, EmbeddingMatrix> a) {
+    init = TsneInit::given;
+    init_embedding = std::move(a.value);
+  }
+  void set(NamedArg<MethodTag, TsneMethodSpec> a) { method = a.value.value; }
+  void set(NamedArg<AngleTag, double> a) { angle = a.value; }
+  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }
+
+  static constexpr int kExplorationIterations = 250;
+
+  void validate() const {
+    if (n_components < 1) throw ConfigError("TSNE: n_components must be >= 1, got " + std::to_string(n_components));
+    if (!(perplexity > 0)) throw ConfigError("TSNE: perplexity must be > 0, got " + std::to_string(perplexity));
+    if (!(early_exaggeration >= 1))
+      throw ConfigError("TSNE: early_exaggeration must be >= 1, got " + std::to_string(early_exaggeration));
+    if (learning_rate && !(*learning_rate > 0))
+      throw ConfigError("TSNE: learning_rate must be > 0, got " + std::to_string(*learning_rate));
+    if (n_iter < kExplorationIterations)
+      throw ConfigError("TSNE: n_iter must be at least " + std::to_string(kExplorationIterations) + ", got " +
+                        std::to_string(n_iter));
+    if (!(angle >= 0 && angle <= 1)) throw ConfigError("TSNE: angle must be in [0, 1], got " + std::to_string(angle));
+  }
+};
+
+/// t-SNE with scikit-learn's parameters and results:
+///
+///     autoenc::TSNE tsne(autoenc::perplexity = 15, autoenc::learning_rate = 100, autoenc::random_state = 0);
+///     const autoenc::EmbeddingMatrix& Y = tsne.fit_transform(latent);
 class TSNE {
  public:
-  // ----- parameters (scikit-learn's names and defaults) -----
-  TSNE& n_components(int n) {
-    if (n < 1) throw ConfigError("TSNE: n_components must be >= 1, got " + std::to_string(n));
-    n_components_ = n;
-    return *this;
+  /// TSNE(named arguments: n_components, perplexity, early_exaggeration, learning_rate, n_iter,
+  /// n_iter_without_progress, min_grad_norm, init ("pca", "random") or init_embedding(Y0),
+  /// method, angle, random_state, verbose).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  explicit TSNE(Args&&... args) {
+    detail::apply_named_args(options_, std::forward<Args>(args)...);
+    options_.validate();
   }
-  TSNE& perplexity(double p) {
-    if (!(p > 0)) throw ConfigError("TSNE: perplexity must be > 0, got " + std::to_string(p));
-    perplexity_ = p;
-    return *this;
-  }
-  TSNE& early_exaggeration(double e) {
-    if (!(e >= 1)) throw ConfigError("TSNE: early_exaggeration must be >= 1, got " + std::to_string(e));
-    early_exaggeration_ = e;
-    return *this;
-  }
-  /// A fixed learning rate...
-  TSNE& learning_rate(double lr) {
-    if (!(lr > 0)) throw ConfigError("TSNE: learning_rate must be > 0, got " + std::to_string(lr));
-    learning_rate_ = lr;
-    return *this;
-  }
-  /// ... or scikit-learn's "auto": max(n_samples / early_exaggeration / 4, 50).
-  TSNE& learning_rate_auto() {
-    learning_rate_.reset();
-    return *this;
-  }
-  TSNE& n_iter(int n) {
-    if (n < kExplorationIterations)
-      throw ConfigError("TSNE: n_iter must be at least " + std::to_string(kExplorationIterations) + ", got " +
-                        std::to_string(n));
-    n_iter_max_ = n;
-    return *this;
-  }
-  TSNE& n_iter_without_progress(int n) {
-    n_iter_without_progress_ = n;
-    return *this;
-  }
-  TSNE& min_grad_norm(double g) {
-    min_grad_norm_ = g;
-    return *this;
-  }
-  TSNE& init(TsneInit i) {
-    if (i == TsneInit::given) throw ConfigError("TSNE: pass the initial embedding itself to init()");
-    init_ = i;
-    return *this;
-  }
-  /// Starts from this embedding (n_samples x n_components), like scikit-learn's init=ndarray.
-  TSNE& init(const EmbeddingMatrix& initial) {
-    init_ = TsneInit::given;
-    given_ = initial;
-    return *this;
-  }
-  TSNE& method(TsneMethod m) {
-    method_ = m;
-    return *this;
-  }
-  TSNE& angle(double a) {
-    if (!(a >= 0 && a <= 1)) throw ConfigError("TSNE: angle must be in [0, 1], got " + std::to_string(a));
-    angle_ = a;
-    return *this;
-  }
-  TSNE& random_state(std::uint64_t seed) {
-    seed_ = seed;
-    return *this;
-  }
-  /// 0: silent; 1: the steps, as scikit-learn prints them; 2: also every 50 iterations.
-  TSNE& verbose(int v) {
-    verbose_ = v;
-    return *this;
-  }
-  /// Called every 50 iterations with the optimiser's state (for progress bars).
+  explicit TSNE(const TsneOptions& options) : options_(options) { options_.validate(); }
+
+  const TsneOptions& options() const { return options_; }
+
+  /// Called every 50 iterations with the optimizer's state (for progress bars).
   TSNE& on_progress(std::function<void(const TsneProgress&)> f) {
     on_progress_ = std::move(f);
     return *this;
@@ -186,7 +228,7 @@ class TSNE {
   EmbeddingMatrix embedding_;
   double kl_divergence_ = std::numeric_limits<double>::quiet_NaN();
   int n_iter_ = 0;               ///< index of the last iteration run (n_iter - 1 normally)
-  double learning_rate_used_ = 0; ///< scikit-learn's learning_rate_
+  double learning_rate_ = 0;     ///< the learning rate used ('auto' resolved)
   double mean_sigma_ = 0;
 
   /// Embeds the rows of X (n x d, any real scalar). Returns embedding_ (n x n_components).
@@ -195,50 +237,50 @@ class TSNE {
     const Index n = X.rows();
     validate(X);
     const auto start = std::chrono::steady_clock::now();
-    learning_rate_used_ = learning_rate_for(n);
+    learning_rate_ = learning_rate_for(n);
 
     // 1. input similarities.
-    if (method_ == TsneMethod::exact) {
-      if (verbose_ >= 1) std::printf("[t-SNE] Computing pairwise distances...\n");
-      dense_ = dense_joint_probabilities(X, perplexity_);
+    if (options_.method == TsneMethod::exact) {
+      if (options_.verbose >= 1) log_printf("[t-SNE] Computing pairwise distances...\n");
+      dense_ = dense_joint_probabilities(X, options_.perplexity);
       mean_sigma_ = dense_.mean_sigma;
     } else {
-      const Index k = std::min<Index>(n - 1, Index(3 * perplexity_ + 1));
-      if (verbose_ >= 1) std::printf("[t-SNE] Computing %lld nearest neighbors...\n", static_cast<long long>(k));
+      const Index k = std::min<Index>(n - 1, Index(3 * options_.perplexity + 1));
+      if (options_.verbose >= 1) log_printf("[t-SNE] Computing %lld nearest neighbors...\n", static_cast<long long>(k));
       const auto t0 = std::chrono::steady_clock::now();
       const NeighborGraph graph = exact_nearest_neighbors(X, k);
-      if (verbose_ >= 1)
-        std::printf("[t-SNE] Computed neighbors for %lld samples in %.3fs...\n", static_cast<long long>(n),
+      if (options_.verbose >= 1)
+        log_printf("[t-SNE] Computed neighbors for %lld samples in %.3fs...\n", static_cast<long long>(n),
                     seconds_since(t0));
-      sparse_ = sparse_joint_probabilities(graph, perplexity_);
+      sparse_ = sparse_joint_probabilities(graph, options_.perplexity);
       mean_sigma_ = sparse_.mean_sigma;
     }
-    if (verbose_ >= 1) {
-      std::printf("[t-SNE] Computed conditional probabilities for sample %lld / %lld\n", static_cast<long long>(n),
+    if (options_.verbose >= 1) {
+      log_printf("[t-SNE] Computed conditional probabilities for sample %lld / %lld\n", static_cast<long long>(n),
                   static_cast<long long>(n));
-      std::printf("[t-SNE] Mean sigma: %f\n", mean_sigma_);
+      log_printf("[t-SNE] Mean sigma: %f\n", mean_sigma_);
     }
 
     // 2. initial embedding.
-    Rng rng(seed_);
-    if (init_ == TsneInit::pca) embedding_ = tsne_pca_initialisation(X, n_components_);
-    else if (init_ == TsneInit::random) embedding_ = random_initialisation(n, rng);
-    else embedding_ = given_;
+    Rng rng(options_.random_state);
+    if (options_.init == TsneInit::pca) embedding_ = tsne_pca_initialization(X, options_.n_components);
+    else if (options_.init == TsneInit::random) embedding_ = random_initialization(n, rng);
+    else embedding_ = options_.init_embedding;
 
     // 3. the two stages of gradient descent.
-    scale_p(early_exaggeration_);
-    const Stage s1 = optimise(0, kExplorationIterations, 0.5, kExplorationIterations, true, start);
-    if (verbose_ >= 1)
-      std::printf("[t-SNE] KL divergence after %d iterations with early exaggeration: %f\n", s1.last_iteration + 1,
+    scale_p(options_.early_exaggeration);
+    const Stage s1 = optimize(0, kExplorationIterations, 0.5, kExplorationIterations, true, start);
+    if (options_.verbose >= 1)
+      log_printf("[t-SNE] KL divergence after %d iterations with early exaggeration: %f\n", s1.last_iteration + 1,
                   s1.error);
-    scale_p(1 / early_exaggeration_);
+    scale_p(1 / options_.early_exaggeration);
     // scikit-learn always runs the second stage (its condition `it < 250` holds after a full
     // first stage); with n_iter = 250 it runs no iteration, and kl_divergence_ is then the
     // largest double, n_iter_ 250, as there.
-    const Stage s2 = optimise(s1.last_iteration + 1, n_iter_max_, 0.8, n_iter_without_progress_, false, start);
+    const Stage s2 = optimize(s1.last_iteration + 1, options_.n_iter, 0.8, options_.n_iter_without_progress, false, start);
     kl_divergence_ = s2.error;
     n_iter_ = s2.last_iteration;
-    if (verbose_ >= 1) std::printf("[t-SNE] KL divergence after %d iterations: %f\n", n_iter_ + 1, kl_divergence_);
+    if (options_.verbose >= 1) log_printf("[t-SNE] KL divergence after %d iterations: %f\n", n_iter_ + 1, kl_divergence_);
     dense_ = {};
     sparse_ = {};
     return embedding_;
@@ -246,7 +288,7 @@ class TSNE {
 
   /// The learning rate fit_transform will use for n samples.
   double learning_rate_for(Index n) const {
-    return learning_rate_ ? *learning_rate_ : std::max(double(n) / early_exaggeration_ / 4, 50.0);
+    return options_.learning_rate ? *options_.learning_rate : std::max(double(n) / options_.early_exaggeration / 4, 50.0);
   }
 
  private:
@@ -271,18 +313,18 @@ class TSNE {
             throw NumericError("TSNE: the input has a non-finite value (" + std::to_string(double(X(i, j))) +
                                ") at row " + std::to_string(i) + ", column " + std::to_string(j));
     }
-    if (!(perplexity_ < double(n)))
-      throw ConfigError("TSNE: perplexity (" + format_number(perplexity_) + ") must be less than n_samples (" +
+    if (!(options_.perplexity < double(n)))
+      throw ConfigError("TSNE: perplexity (" + format_number(options_.perplexity) + ") must be less than n_samples (" +
                         std::to_string(n) + "); each point's neighbourhood cannot be wider than the data");
-    if (method_ == TsneMethod::barnes_hut && n_components_ != 2 && n_components_ != 3)
+    if (options_.method == TsneMethod::barnes_hut && options_.n_components != 2 && options_.n_components != 3)
       throw ConfigError("TSNE: method barnes_hut needs n_components 2 or 3 (a quadtree or octree), got " +
-                        std::to_string(n_components_) + "; use method exact");
-    if (init_ == TsneInit::given && (given_.rows() != n || given_.cols() != n_components_))
-      throw ShapeError("TSNE: the initial embedding is " + std::to_string(given_.rows()) + " x " +
-                       std::to_string(given_.cols()) + ", expected n_samples x n_components = " + std::to_string(n) +
-                       " x " + std::to_string(n_components_));
-    if (init_ == TsneInit::pca && n_components_ > X.cols())
-      throw ConfigError("TSNE: init pca needs n_components (" + std::to_string(n_components_) +
+                        std::to_string(options_.n_components) + "; use method exact");
+    if (options_.init == TsneInit::given && (options_.init_embedding.rows() != n || options_.init_embedding.cols() != options_.n_components))
+      throw ShapeError("TSNE: the initial embedding is " + std::to_string(options_.init_embedding.rows()) + " x " +
+                       std::to_string(options_.init_embedding.cols()) + ", expected n_samples x n_components = " + std::to_string(n) +
+                       " x " + std::to_string(options_.n_components));
+    if (options_.init == TsneInit::pca && options_.n_components > X.cols())
+      throw ConfigError("TSNE: init pca needs n_components (" + std::to_string(options_.n_components) +
                         ") <= n_features (" + std::to_string(X.cols()) + ")");
   }
 
@@ -295,29 +337,29 @@ class TSNE {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  EmbeddingMatrix random_initialisation(Index n, Rng& rng) const {
-    EmbeddingMatrix Y(n, n_components_);
+  EmbeddingMatrix random_initialization(Index n, Rng& rng) const {
+    EmbeddingMatrix Y(n, options_.n_components);
     for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = 1e-4 * rng.normal();
     return Y;
   }
 
   void scale_p(double factor) {
-    if (method_ == TsneMethod::exact) dense_.P *= factor;
+    if (options_.method == TsneMethod::exact) dense_.P *= factor;
     else
       for (double& v : sparse_.values) v *= factor;
   }
 
   /// dKL/dy at embedding_ into grad; KL when compute_error (else NaN for Barnes-Hut).
   double gradient(EmbeddingMatrix& grad, bool compute_error) {
-    if (method_ == TsneMethod::exact)
-      return tsne_exact_gradient(dense_.P, embedding_, tsne_degrees_of_freedom(n_components_), grad);
-    if (n_components_ == 2)
-      return tsne_barnes_hut_gradient<2>(sparse_, embedding_, angle_, tree2_, grad, compute_error, workspace_);
-    return tsne_barnes_hut_gradient<3>(sparse_, embedding_, angle_, tree3_, grad, compute_error, workspace_);
+    if (options_.method == TsneMethod::exact)
+      return tsne_exact_gradient(dense_.P, embedding_, tsne_degrees_of_freedom(options_.n_components), grad);
+    if (options_.n_components == 2)
+      return tsne_barnes_hut_gradient<2>(sparse_, embedding_, options_.angle, tree2_, grad, compute_error, workspace_);
+    return tsne_barnes_hut_gradient<3>(sparse_, embedding_, options_.angle, tree3_, grad, compute_error, workspace_);
   }
 
   /// scikit-learn's _gradient_descent for iterations [first, last).
-  Stage optimise(int first, int last, double momentum, int n_iter_without_progress, bool exaggerated,
+  Stage optimize(int first, int last, double momentum, int n_iter_without_progress, bool exaggerated,
                  std::chrono::steady_clock::time_point start) {
     const Index n = embedding_.rows(), dim = embedding_.cols();
     EmbeddingMatrix grad(n, dim), update = EmbeddingMatrix::Zero(n, dim), gains = EmbeddingMatrix::Ones(n, dim);
@@ -332,7 +374,7 @@ class TSNE {
       if (compute_error) error = e;
       if (!grad.allFinite() || (compute_error && !std::isfinite(error)))
         throw NumericError("TSNE: the gradient became non-finite at iteration " + std::to_string(i + 1) +
-                           "; try a smaller learning_rate (now " + format_number(learning_rate_used_) + ")");
+                           "; try a smaller learning_rate (now " + format_number(learning_rate_) + ")");
       for (Index k = 0; k < grad.size(); ++k) {
         double& gain = gains.data()[k];
         double& g = grad.data()[k];
@@ -340,29 +382,29 @@ class TSNE {
         gain = u * g < 0 ? gain + 0.2 : gain * 0.8;
         gain = std::max(gain, kMinGain);
         g *= gain;
-        u = momentum * u - learning_rate_used_ * g;
+        u = momentum * u - learning_rate_ * g;
         embedding_.data()[k] += u;
       }
       if (check) {
         const double grad_norm = grad.norm();
         const double elapsed = seconds_since(tic);
         tic = std::chrono::steady_clock::now();
-        if (verbose_ >= 2)
-          std::printf("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)\n", i + 1,
+        if (options_.verbose >= 2)
+          log_printf("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)\n", i + 1,
                       error, grad_norm, kCheckEvery, elapsed);
-        if (on_progress_) on_progress_({i + 1, n_iter_max_, error, grad_norm, seconds_since(start), exaggerated});
+        if (on_progress_) on_progress_({i + 1, options_.n_iter, error, grad_norm, seconds_since(start), exaggerated});
         if (error < best_error) {
           best_error = error;
           best_iteration = i;
         } else if (i - best_iteration > n_iter_without_progress) {
-          if (verbose_ >= 2)
-            std::printf("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.\n",
+          if (options_.verbose >= 2)
+            log_printf("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.\n",
                         i + 1, n_iter_without_progress);
           stopped = true;
           break;
         }
-        if (grad_norm <= min_grad_norm_) {
-          if (verbose_ >= 2) std::printf("[t-SNE] Iteration %d: gradient norm %f. Finished.\n", i + 1, grad_norm);
+        if (grad_norm <= options_.min_grad_norm) {
+          if (options_.verbose >= 2) log_printf("[t-SNE] Iteration %d: gradient norm %f. Finished.\n", i + 1, grad_norm);
           stopped = true;
           break;
         }
@@ -372,19 +414,7 @@ class TSNE {
     return {error, stopped ? i : (first < last ? last - 1 : first)};
   }
 
-  int n_components_ = 2;
-  double perplexity_ = 30;
-  double early_exaggeration_ = 12;
-  std::optional<double> learning_rate_;  // empty: "auto"
-  int n_iter_max_ = 1000;
-  int n_iter_without_progress_ = 300;
-  double min_grad_norm_ = 1e-7;
-  TsneInit init_ = TsneInit::pca;
-  EmbeddingMatrix given_;
-  TsneMethod method_ = TsneMethod::barnes_hut;
-  double angle_ = 0.5;
-  std::uint64_t seed_ = 0;
-  int verbose_ = 0;
+  TsneOptions options_;
   std::function<void(const TsneProgress&)> on_progress_;
 
   DenseAffinities dense_;
@@ -393,5 +423,12 @@ class TSNE {
   SpacePartitionTree<3> tree3_;
   std::vector<double> workspace_;
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
+extern template const EmbeddingMatrix& TSNE::fit_transform(
+    const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);
+#endif
 
 }  // namespace autoenc

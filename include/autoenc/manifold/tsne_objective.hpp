@@ -28,7 +28,7 @@
 #include <limits>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"

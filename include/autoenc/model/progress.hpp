@@ -10,16 +10,15 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <string>
 
 #include <unistd.h>
 
 #include "../core/config.hpp"
+#include "fit_options.hpp"
 
 namespace autoenc {
-
-/// How much fit/evaluate/predict print: nothing, a live bar, or one line per epoch.
-enum class Verbosity { silent = 0, progress_bar = 1, one_line = 2 };
 
 /// True when `os` is std::cout or std::cerr and that stream is a terminal.
 inline bool is_terminal(const std::ostream& os) {
@@ -79,11 +78,14 @@ class ProgressBar {
     const double elapsed = seconds_since_start();
     const double eta = elapsed / static_cast<double>(done) * static_cast<double>(total_ - done);
     os_ << '\r' << bar(done) << " - ETA: " << detail::format_eta(eta)
-        << " - loss: " << detail::format_metric(mean_loss) << std::flush;
+        << (std::isnan(mean_loss) ? "" : " - loss: " + detail::format_metric(mean_loss)) << std::flush;
   }
 
-  /// Prints the finished line: "235/235 [====...] - 1s 4ms/step - loss: 0.0504".
-  void finish(double mean_loss) {
+  /// Prints the finished line: "235/235 [====...] - 1s 4ms/step - loss: 0.0504", then
+  /// " - val_loss: 0.0498" when a validation loss is given.
+  /// Without a loss (predict), the line ends after the timing.
+  void finish(double mean_loss = std::numeric_limits<double>::quiet_NaN(),
+              double val_loss = std::numeric_limits<double>::quiet_NaN()) {
     if (verbosity_ == Verbosity::silent) return;
     const double elapsed = seconds_since_start();
     const double per_step = total_ > 0 ? elapsed / static_cast<double>(total_) : 0.0;
@@ -91,7 +93,8 @@ class ProgressBar {
     std::snprintf(secs, sizeof secs, "%.0fs", elapsed);
     if (live_ && verbosity_ == Verbosity::progress_bar) os_ << '\r';
     os_ << bar(total_) << " - " << secs << ' ' << detail::format_per_step(per_step)
-        << " - loss: " << detail::format_metric(mean_loss)
+        << (std::isnan(mean_loss) ? "" : " - loss: " + detail::format_metric(mean_loss))
+        << (std::isnan(val_loss) ? "" : " - val_loss: " + detail::format_metric(val_loss))
         << (live_ ? "\033[K" : "")  // on a terminal, erase what the ETA line left behind
         << '\n' << std::flush;
   }

@@ -4,13 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstring>
-#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <numeric>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -23,14 +22,19 @@
 #include "../layers/layer.hpp"
 #include "../losses/loss.hpp"
 #include "../optimizers/optimizer.hpp"
+#include "../core/log.hpp"
+#include "../core/named_args.hpp"
+#include "fit_options.hpp"
 #include "progress.hpp"
 
 namespace autoenc {
 
-/// What fit() returns: the mean training loss of each epoch (Keras's history.history['loss'])
-/// and how long each epoch took.
+/// What fit() returns: the mean training loss of each epoch (Keras's history.history['loss']),
+/// the validation loss when fit had validation data (history.history['val_loss']), and how
+/// long each epoch took.
 struct History {
   std::vector<double> loss;
+  std::vector<double> val_loss;        ///< empty without validation data
   std::vector<double> seconds;
   std::vector<Index> skipped_batches;  ///< per epoch: batches left out for a non-finite loss
 };
@@ -42,13 +46,16 @@ enum class NonFinitePolicy {
   skip_batch,  ///< leave the batch out, count it in History::skipped_batches, and go on
 };
 
+template <class T>
+class ModelSlice;
+
 /// A linear stack of layers.
 ///
 ///     autoenc::Sequential<float> model({784});               // input: 784 values per sample
 ///     model.add(autoenc::Dense<float>(64, "relu"));          // output shapes are inferred
 ///     model.add(autoenc::Dense<float>(784, "sigmoid"));
 ///     model.compile(autoenc::Adam<float>(), "mse");
-///     model.fit(x, x, /*epochs*/ 10, /*batch_size*/ 256);
+///     model.fit(x, x, autoenc::epochs = 10, autoenc::batch_size = 256);
 ///
 /// The model owns the parameters of all layers in one flat buffer (and their gradients in
 /// another), and every activation buffer; after the first batch, training allocates nothing.
@@ -118,6 +125,13 @@ class Sequential {
     for (const auto& l : layers_) n += l->param_count();
     return n;
   }
+  /// Number of non-trainable state values (BatchNormalization's moving statistics), which
+  /// Keras's summary counts as "Non-trainable params".
+  Index state_count() const {
+    Index n = 0;
+    for (const auto& l : layers_) n += l->state_count();
+    return n;
+  }
 
   /// Allocates the parameter buffers and initialises every layer (glorot-uniform kernels,
   /// zero biases) from `seed`. Called by compile() if not called before.
@@ -125,12 +139,15 @@ class Sequential {
     const Index n = param_count();
     params_.resize(Shape{n});
     grads_.resize(Shape{n});
-    Index offset = 0;
+    state_.resize(Shape{state_count()});
+    Index offset = 0, state_offset = 0;
     Rng rng(seed);
     for (auto& l : layers_) {
       l->bind(params_.data() + offset, grads_.data() + offset);
+      l->bind_state(l->state_count() > 0 ? state_.data() + state_offset : nullptr);
       l->init(rng);
       offset += l->param_count();
+      state_offset += l->state_count();
     }
     grads_.fill(T(0));
     built_ = true;
@@ -150,6 +167,13 @@ class Sequential {
   Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> gradients() const {
     return {grads_.data(), grads_.size()};
   }
+  /// Every layer's non-trainable state, layer after layer, in one vector (a view of the model's
+  /// state buffer; see Layer::state_shapes).
+  Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>> state() {
+    require_built("state");
+    return {state_.data(), state_.size()};
+  }
+  Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> state() const { return {state_.data(), state_.size()}; }
 
   /// Keras's model summary: one row per layer with its output shape and parameter count.
   std::string summary_string(const std::string& model_name = "sequential") const {
@@ -168,16 +192,17 @@ class Sequential {
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       const auto& l = *layers_[i];
       s += row(l.name() + " (" + l.kind() + ")", l.output_shape().to_batch_string(),
-               with_commas(l.param_count()));
+               with_commas(l.param_count() + l.state_count()));  // Keras counts both
       s += (i + 1 < layers_.size() ? rule : double_rule) + "\n";
     }
     if (layers_.empty()) s += double_rule + "\n";
-    s += "Total params: " + with_commas(param_count()) + "\n";
+    s += "Total params: " + with_commas(param_count() + state_count()) + "\n";
     s += "Trainable params: " + with_commas(param_count()) + "\n";
-    s += "Non-trainable params: 0\n" + rule + "\n";
+    s += "Non-trainable params: " + with_commas(state_count()) + "\n" + rule + "\n";
     return s;
   }
-  void summary(std::ostream& os = std::cout) const { os << summary_string() << std::flush; }
+  void summary() const { summary(log_stream()); }
+  void summary(std::ostream& os) const { os << summary_string() << std::flush; }
 
   /// Chooses the optimizer and the loss ("mse" or "binary_crossentropy").
   void compile(const Optimizer<T>& optimizer, LossKind loss) {
@@ -191,35 +216,75 @@ class Sequential {
     compile(optimizer, loss_from_name(loss));
   }
 
-  /// Where progress lines go (std::cout by default).
-  void set_output(std::ostream& os) { out_ = &os; }
+  /// Trains on (x, y) with named arguments (Keras's names and defaults: epochs 1, batch_size 32,
+  /// shuffle true, verbose 1; plus seed, validation_data, validation_split), e.g.
+  ///     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::validation_split = 0.1);
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  History fit(const Tensor<T>& x, const Tensor<T>& y, Args&&... args) {
+    FitOptions<T> options;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return fit(x, y, options);
+  }
+  /// The short form: fit(x, y, epochs, batch_size, named arguments...).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  History fit(const Tensor<T>& x, const Tensor<T>& y, int epochs_, Index batch_size_, Args&&... args) {
+    FitOptions<T> options;
+    options.epochs = epochs_;
+    options.batch_size = batch_size_;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return fit(x, y, options);
+  }
 
-  /// Trains for `epochs` passes over (x, y) in batches of `batch_size`, shuffling the samples
-  /// each epoch with a generator seeded by `seed`. Prints one Keras progress line per epoch
-  /// unless `verbose` is Verbosity::silent. Returns each epoch's mean loss.
+  /// Trains for options.epochs passes over (x, y) in batches of options.batch_size, shuffling
+  /// the samples each epoch (unless options.shuffle is false) with a generator seeded by
+  /// options.seed. Prints one Keras progress line per epoch unless options.verbose is silent.
+  /// With validation data (or validation_split, the last fraction of the samples before any
+  /// shuffling, as Keras), the loss on it is reported after each epoch as val_loss.
   ///
   /// A NaN or infinite loss (or gradient) stops training with a NumericError naming the epoch
   /// and batch; the parameters are left as they were after the last good step. With
   /// on_non_finite(NonFinitePolicy::skip_batch) such batches are left out and counted instead
   /// (an epoch in which every batch fails still stops training).
-  History fit(const Tensor<T>& x, const Tensor<T>& y, int epochs = 1, Index batch_size = 32,
-              bool shuffle = true, std::uint64_t seed = 0,
-              Verbosity verbose = Verbosity::progress_bar) {
+  History fit(const Tensor<T>& x, const Tensor<T>& y, const FitOptions<T>& options) {
     require_compiled("fit");
+    const int epochs = options.epochs;
+    const Index batch_size = options.batch_size;
+    const bool shuffle = options.shuffle;
+    const Verbosity verbose = options.verbose;
     check_data("fit", x, &y, batch_size);
     if (epochs < 0) throw ConfigError("fit: epochs must be >= 0, got " + std::to_string(epochs));
-    const Index n = x.dim(0);
+    if (!(options.validation_split >= 0 && options.validation_split < 1))
+      throw ConfigError("fit: validation_split must be in [0, 1), got " + std::to_string(options.validation_split));
+    if (options.validation_split > 0 && options.validation_data.x)
+      throw ConfigError("fit: give validation_data or validation_split, not both");
+    // Keras's split: the last fraction of the samples, before shuffling.
+    const Index n = options.validation_split > 0
+                        ? static_cast<Index>(static_cast<double>(x.dim(0)) * (1.0 - options.validation_split))
+                        : x.dim(0);
+    if (n == 0) throw ConfigError("fit: validation_split leaves no training samples");
+    TensorView<const T> val_x, val_y;
+    if (options.validation_data.x || options.validation_data.y) {
+      if (!options.validation_data.x || !options.validation_data.y)
+        throw ConfigError("fit: validation_data needs both x and y");
+      check_data("fit (validation_data)", *options.validation_data.x, options.validation_data.y, batch_size);
+      val_x = options.validation_data.x->view();
+      val_y = options.validation_data.y->view();
+    } else if (n < x.dim(0)) {
+      val_x = x.view().rows(n, x.dim(0) - n);
+      val_y = y.view().rows(n, x.dim(0) - n);
+    }
     const Index steps = detail::ceil_div(n, batch_size);
     reserve(batch_size);
+    std::ostream& out = log_stream();
 
     std::vector<Index> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), Index(0));
-    Rng rng(seed);
+    Rng rng(options.seed);
     History history;
     for (int epoch = 0; epoch < epochs; ++epoch) {
       if (shuffle) rng.shuffle(order.begin(), order.end());
-      if (verbose != Verbosity::silent) *out_ << "Epoch " << epoch + 1 << "/" << epochs << "\n";
-      ProgressBar bar(steps, verbose, *out_);
+      if (verbose != Verbosity::silent) out << "Epoch " << epoch + 1 << "/" << epochs << "\n";
+      ProgressBar bar(steps, verbose, out);
       double loss_sum = 0.0;  // sum of batch loss * batch size: the epoch mean weights samples equally
       Index skipped = 0, skipped_samples = 0;
       for (Index step = 0; step < steps; ++step) {
@@ -262,7 +327,12 @@ class Sequential {
       }
       const double epoch_loss = loss_sum / static_cast<double>(n - skipped_samples);
       history.skipped_batches.push_back(skipped);
-      bar.finish(epoch_loss);
+      double val_loss = std::numeric_limits<double>::quiet_NaN();
+      if (val_x) {
+        val_loss = evaluate_batches(val_x, val_y, batch_size, Verbosity::silent);
+        history.val_loss.push_back(val_loss);
+      }
+      bar.finish(epoch_loss, val_loss);
       history.loss.push_back(epoch_loss);
       history.seconds.push_back(bar.seconds_since_start());
     }
@@ -283,6 +353,12 @@ class Sequential {
     last_step_applied_ = false;
     const Index count = xb.batch();
     reserve(count);
+    // Training mode for this step's forward and backward passes (Dropout, BatchNormalization).
+    struct TrainingMode {
+      Sequential& model;
+      explicit TrainingMode(Sequential& m) : model(m) { model.set_training(true); }
+      ~TrainingMode() { model.set_training(false); }
+    } training_mode(*this);
     const TensorView<const T> output = run_layers(xb, size());  // the logits, when fused
     TensorView<T> dy = grad_buffer(0, layers_.size() - 1, count);
     const double loss = compute_loss<T>(loss_, output, yb, dy, loss_partials_, outputs_logits());
@@ -301,55 +377,91 @@ class Sequential {
   /// Whether the last train_step updated the parameters.
   bool last_step_applied() const { return last_step_applied_; }
 
-  /// Mean loss over (x, y), computed in batches.
-  double evaluate(const Tensor<T>& x, const Tensor<T>& y, Index batch_size = 256,
-                  Verbosity verbose = Verbosity::progress_bar) {
+  /// Mean loss over (x, y), computed in batches: evaluate(x, y), evaluate(x, y, batch_size), and
+  /// named ae::batch_size, ae::verbose (Keras's defaults: 32, 1).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  double evaluate(const Tensor<T>& x, const Tensor<T>& y, Args&&... args) {
+    EvaluateOptions options;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return evaluate(x, y, options);
+  }
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  double evaluate(const Tensor<T>& x, const Tensor<T>& y, Index batch_size_, Args&&... args) {
+    EvaluateOptions options;
+    options.batch_size = batch_size_;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return evaluate(x, y, options);
+  }
+  double evaluate(const Tensor<T>& x, const Tensor<T>& y, const EvaluateOptions& options) {
     require_compiled("evaluate");
-    check_data("evaluate", x, &y, batch_size);
-    reserve(std::min(batch_size, x.dim(0)));
-    const Index n = x.dim(0), steps = detail::ceil_div(n, batch_size);
-    ProgressBar bar(steps, verbose, *out_);
-    double loss_sum = 0.0;
-    for (Index step = 0; step < steps; ++step) {
-      const Index first = step * batch_size, count = std::min(batch_size, n - first);
-      const auto output = run_layers(x.view().rows(first, count), size());
-      loss_sum += compute_loss<T>(loss_, output, y.view().rows(first, count), TensorView<T>(), loss_partials_,
-                                  outputs_logits()) *
-                  static_cast<double>(count);
-      bar.update(step + 1, loss_sum / static_cast<double>(first + count));
-    }
-    const double loss = loss_sum / static_cast<double>(n);
-    bar.finish(loss);
-    return loss;
+    check_data("evaluate", x, &y, options.batch_size);
+    return evaluate_batches(x.view(), y.view(), options.batch_size, options.verbose);
   }
 
-  /// The model's outputs for x, computed in batches: shape (N, output_shape...).
-  Tensor<T> predict(const Tensor<T>& x, Index batch_size = 256) {
-    return predict_until(x, size(), batch_size);
+  /// The model's outputs for x, computed in batches: shape (N, output_shape...). Named
+  /// ae::batch_size (default 32) and ae::verbose (default 0 here: predict prints nothing).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Tensor<T> predict(const Tensor<T>& x, Args&&... args) {
+    return slice(0, size()).predict(x, std::forward<Args>(args)...);
+  }
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Tensor<T> predict(const Tensor<T>& x, Index batch_size_, Args&&... args) {
+    return slice(0, size()).predict(x, batch_size_, std::forward<Args>(args)...);
   }
 
-  /// The outputs of the first `n_layers` layers only: with n_layers = 4 on the chapter's CNN,
-  /// the latent vectors of its encoder (Keras's Model(model.input, model.layers[3].output)).
-  Tensor<T> predict_until(const Tensor<T>& x, Index n_layers, Index batch_size = 256) {
-    require_built("predict");
-    check_data("predict", x, nullptr, batch_size);
-    if (n_layers < 0 || n_layers > size())
-      throw ConfigError("predict: n_layers must be in [0, " + std::to_string(size()) + "], got " +
-                        std::to_string(n_layers));
-    const Shape out_shape = n_layers == 0 ? input_shape_ : layers_[static_cast<std::size_t>(n_layers - 1)]->output_shape();
-    Tensor<T> out(out_shape.with_batch(x.dim(0)));
-    if (n_layers == 0) {
-      std::copy(x.begin(), x.end(), out.begin());
-      return out;
+  /// Layers [first, last) as a model of their own that shares this model's weights, like Keras's
+  /// Model(model.input, model.layers[last - 1].output) for first = 0: model.slice(0, 4) is the
+  /// chapter CNN's encoder. See ModelSlice (predict, input and output shapes).
+  ModelSlice<T> slice(Index first, Index last) & {
+    if (first < 0 || last > size() || first >= last)
+      throw ConfigError("Sequential::slice: [" + std::to_string(first) + ", " + std::to_string(last) +
+                        ") is not a non-empty range of the model's " + std::to_string(size()) + " layers");
+    if (first != 0)
+      throw ConfigError("Sequential::slice: a slice must start at layer 0 for now (the encoder part of a model)");
+    return ModelSlice<T>(*this, first, last);
+  }
+  /// The layers up to and including the one called `name`: model.up_to("dense") is the chapter
+  /// CNN's encoder.
+  ModelSlice<T> up_to(const std::string& name) & { return slice(0, index_of(name) + 1); }
+  /// A slice of a temporary model would dangle: keep the model in a variable.
+  ModelSlice<T> slice(Index, Index) && = delete;
+  ModelSlice<T> up_to(const std::string&) && = delete;
+
+  /// The layer called `name` ("dense_1"), as Keras's model.get_layer(name).
+  Layer<T>& get_layer(const std::string& name) { return *layers_[static_cast<std::size_t>(index_of(name))]; }
+
+  /// Every layer's weights in Keras's order and layouts (model.get_weights()): for each layer,
+  /// its kernel then its bias (see Layer::get_weights).
+  std::vector<Tensor<T>> get_weights() const {
+    require_built("get_weights");
+    std::vector<Tensor<T>> all;
+    for (const auto& l : layers_)
+      for (auto& w : l->get_weights()) all.push_back(std::move(w));
+    return all;
+  }
+  /// Sets every weight from a list laid out as get_weights() returns it; checks every shape
+  /// before changing anything.
+  void set_weights(const std::vector<Tensor<T>>& weights) {
+    require_built("set_weights");
+    std::size_t expected = 0;
+    for (const auto& l : layers_) expected += l->weight_shapes().size();
+    if (weights.size() != expected)
+      throw ShapeError("Sequential::set_weights: " + std::to_string(weights.size()) + " arrays given, the model has " +
+                       std::to_string(expected));
+    std::size_t k = 0;
+    for (const auto& l : layers_)
+      for (const Shape& s : l->weight_shapes()) {
+        if (weights[k].shape() != s)
+          throw ShapeError("Sequential::set_weights: array " + std::to_string(k) + " (layer '" + l->name() + "') has shape " +
+                           weights[k].shape().to_string() + ", expected " + s.to_string());
+        ++k;
+      }
+    k = 0;
+    for (const auto& l : layers_) {
+      const std::size_t count = l->weight_shapes().size();
+      l->set_weights(std::vector<Tensor<T>>(weights.begin() + long(k), weights.begin() + long(k + count)));
+      k += count;
     }
-    reserve(std::min(batch_size, x.dim(0)));
-    const Index n = x.dim(0);
-    for (Index first = 0; first < n; first += batch_size) {
-      const Index count = std::min(batch_size, n - first);
-      const auto y = forward_batch(x.view().rows(first, count), n_layers);
-      std::copy(y.data, y.data + y.size(), out.data() + first * out_shape.size());
-    }
-    return out;
   }
 
   /// Runs the first `n_layers` layers on one batch (all layers by default) and returns a view
@@ -370,6 +482,40 @@ class Sequential {
   LossKind loss() const { return loss_; }
 
  private:
+  friend class ModelSlice<T>;
+
+  /// Mean loss over (x, y) in batches, with a progress bar at `verbose`.
+  double evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose) {
+    const Index n = x.batch(), steps = detail::ceil_div(n, batch_size);
+    reserve(std::min(batch_size, n));
+    ProgressBar bar(steps, verbose, log_stream());
+    double loss_sum = 0.0;
+    for (Index step = 0; step < steps; ++step) {
+      const Index first = step * batch_size, count = std::min(batch_size, n - first);
+      const auto output = run_layers(x.rows(first, count), size());
+      loss_sum += compute_loss<T>(loss_, output, y.rows(first, count), TensorView<T>(), loss_partials_,
+                                  outputs_logits()) *
+                  static_cast<double>(count);
+      bar.update(step + 1, loss_sum / static_cast<double>(first + count));
+    }
+    const double loss = loss_sum / static_cast<double>(n);
+    bar.finish(loss);
+    return loss;
+  }
+
+  void set_training(bool on) {
+    for (auto& l : layers_) l->set_training(on);
+  }
+
+  Index index_of(const std::string& name) const {
+    std::string names;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      if (layers_[i]->name() == name) return static_cast<Index>(i);
+      names += (i ? ", " : "") + layers_[i]->name();
+    }
+    throw ConfigError("Sequential: no layer named '" + name + "' (the layers: " + names + ")");
+  }
+
   /// The first `n_layers` layers on one batch; the last layer's raw output (logits when fused).
   TensorView<const T> run_layers(TensorView<const T> x, Index n_layers) {
     const Index count = x.batch();
@@ -497,6 +643,7 @@ class Sequential {
   bool built_ = false;
 
   Tensor<T> params_, grads_;  // every layer's parameters and gradients, back to back
+  Tensor<T> state_;           // every layer's non-trainable state, back to back
   NonFinitePolicy non_finite_ = NonFinitePolicy::stop;
   bool last_step_applied_ = false;
   std::unique_ptr<Optimizer<T>> optimizer_;
@@ -510,7 +657,76 @@ class Sequential {
   Tensor<T> x_batch_, y_batch_;         // the shuffled batch, gathered
   Tensor<T> probabilities_;             // sigmoid(z) of a fused output, for predictions
   std::vector<double> loss_partials_;
-  std::ostream* out_ = &std::cout;
 };
+
+}  // namespace autoenc
+
+namespace autoenc {
+
+/// Layers [0, last) of a Sequential model, sharing its weights: Keras's
+/// Model(inputs=model.input, outputs=model.layers[last - 1].output). Made by model.slice(0, last)
+/// or model.up_to(name); it refers to the model, so it is valid as long as the model lives where
+/// it is (moving the model invalidates its slices).
+///
+///     auto encoder = model.up_to("dense");        // the chapter CNN's layers 0-3
+///     Tensor<float> latent = encoder.predict(x);  // (60000, 64)
+template <class T>
+class ModelSlice {
+ public:
+  Index size() const { return last_ - first_; }
+  const Shape& input_shape() const { return model_->input_shape(); }
+  const Shape& output_shape() const { return model_->layer(last_ - 1).output_shape(); }
+  Layer<T>& layer(Index i) { return model_->layer(first_ + i); }
+
+  /// The slice's outputs for x in batches (named ae::batch_size, default 32; ae::verbose,
+  /// default 0). The result has shape (N, output_shape...).
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Tensor<T> predict(const Tensor<T>& x, Args&&... args) {
+    EvaluateOptions options;
+    options.verbose = Verbosity::silent;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return predict(x, options);
+  }
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Tensor<T> predict(const Tensor<T>& x, Index batch_size, Args&&... args) {
+    EvaluateOptions options;
+    options.batch_size = batch_size;
+    options.verbose = Verbosity::silent;
+    detail::apply_named_args(options, std::forward<Args>(args)...);
+    return predict(x, options);
+  }
+  Tensor<T> predict(const Tensor<T>& x, const EvaluateOptions& options) {
+    Sequential<T>& m = *model_;
+    m.require_built("predict");
+    m.check_data("predict", x, nullptr, options.batch_size);
+    const Shape out_shape = output_shape();
+    const Index n = x.dim(0), steps = detail::ceil_div(n, options.batch_size);
+    Tensor<T> out(out_shape.with_batch(n));
+    ProgressBar bar(steps, options.verbose, log_stream());
+    for (Index step = 0; step < steps; ++step) {
+      const Index first = step * options.batch_size, count = std::min(options.batch_size, n - first);
+      const auto y = m.forward_batch(x.view().rows(first, count), last_);
+      std::copy(y.data, y.data + y.size(), out.data() + first * out_shape.size());
+      bar.update(step + 1, std::numeric_limits<double>::quiet_NaN());
+    }
+    bar.finish();
+    return out;
+  }
+
+ private:
+  friend class Sequential<T>;
+  ModelSlice(Sequential<T>& model, Index first, Index last) : model_(&model), first_(first), last_(last) {}
+
+  Sequential<T>* model_;
+  Index first_, last_;
+};
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Sequential<float>;
+extern template class Sequential<double>;
+extern template class ModelSlice<float>;
+extern template class ModelSlice<double>;
+#endif
 
 }  // namespace autoenc

@@ -2,13 +2,16 @@
 //
 //   offset    size    field
 //   0         8       magic "AUTOENC\0"
-//   8         4       format version (1), little-endian uint32
+//   8         4       format version (2; version 1 files still load), little-endian uint32
 //   12        4       bytes per scalar (4: float, 8: double)
 //   16        8       A: length of the architecture text
 //   24        A       architecture: the input shape, then one line per layer (kind and settings)
 //   24+A      8       P: number of parameters
 //   32+A      P*s     the parameters, layer after layer, as in Sequential::parameters()
+//   32+A+P*s  8       S: number of non-trainable state values (version 2 only)
+//   40+A+P*s  S*s     the state, layer after layer, as in Sequential::state() (version 2 only)
 //   end-8     8       FNV-1a 64-bit hash of every byte before it
+// Version 1 (no state section) is what the library wrote before layers had state.
 // All integers and scalars are little-endian. Files are written atomically.
 // SPDX-License-Identifier: MIT
 #pragma once
@@ -24,7 +27,7 @@
 
 #include "../core/error.hpp"
 #include "../io/atomic_file.hpp"
-#include "../io/idx.hpp"
+#include "../io/file_limits.hpp"
 #include "sequential.hpp"
 
 namespace autoenc {
@@ -32,7 +35,7 @@ namespace autoenc {
 namespace detail {
 
 constexpr char kModelMagic[8] = {'A', 'U', 'T', 'O', 'E', 'N', 'C', '\0'};
-constexpr std::uint32_t kModelFormatVersion = 1;
+constexpr std::uint32_t kModelFormatVersion = 2;
 
 inline std::uint64_t fnv1a64(const char* data, std::size_t n) {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -65,12 +68,13 @@ std::string model_architecture(const Sequential<T>& model) {
   return s;
 }
 
-/// Writes the model's architecture and weights to `path` (atomically).
+/// Writes the model's architecture, weights and non-trainable state to `path` (atomically).
 template <class T>
 void save_model(const Sequential<T>& model, const std::string& path) {
   if (!model.built()) throw ConfigError("save_model: the model is not built");
   const std::string arch = model_architecture(model);
   const auto params = model.parameters();
+  const auto state = model.state();
   std::string out(detail::kModelMagic, 8);
   detail::put_le<std::uint32_t>(out, detail::kModelFormatVersion);
   detail::put_le<std::uint32_t>(out, sizeof(T));
@@ -78,6 +82,9 @@ void save_model(const Sequential<T>& model, const std::string& path) {
   out += arch;
   detail::put_le<std::uint64_t>(out, static_cast<std::uint64_t>(params.size()));
   out.append(reinterpret_cast<const char*>(params.data()), static_cast<std::size_t>(params.size()) * sizeof(T));
+  detail::put_le<std::uint64_t>(out, static_cast<std::uint64_t>(state.size()));
+  if (state.size() > 0)
+    out.append(reinterpret_cast<const char*>(state.data()), static_cast<std::size_t>(state.size()) * sizeof(T));
   detail::put_le<std::uint64_t>(out, detail::fnv1a64(out.data(), out.size()));
   write_file_atomically(path, out);
 }
@@ -103,18 +110,34 @@ void load_weights(Sequential<T>& model, const std::string& path) {
     throw IoError(what + "not an autoenc model file (bad magic number)");
   if (size < 24 + 8 + 8) throw IoError(what + "truncated: shorter than the smallest model file");
   const auto version = detail::get_le<std::uint32_t>(bytes.data() + 8);
-  if (version != detail::kModelFormatVersion)
-    throw IoError(what + "format version " + std::to_string(version) + "; this build reads version " +
+  if (version != 1 && version != detail::kModelFormatVersion)
+    throw IoError(what + "format version " + std::to_string(version) + "; this build reads version 1 or " +
                   std::to_string(detail::kModelFormatVersion));
+  // Bytes besides the architecture and the arrays: magic, version, scalar size, A, P, the hash,
+  // and in version 2 S.
+  const std::uint64_t fixed = version == 1 ? 40 : 48;
+  if (size < fixed) throw IoError(what + "truncated: shorter than the smallest model file");
   const auto arch_len = detail::get_le<std::uint64_t>(bytes.data() + 16);
-  if (arch_len > size - 40) throw IoError(what + "truncated: the architecture text runs past the end of the file");
+  if (arch_len > size - fixed) throw IoError(what + "truncated: the architecture text runs past the end of the file");
   const auto scalar = detail::get_le<std::uint32_t>(bytes.data() + 12);
   if (scalar != 4 && scalar != 8) throw IoError(what + "corrupted: " + std::to_string(scalar) + " bytes per scalar");
   const auto count = detail::get_le<std::uint64_t>(bytes.data() + 24 + arch_len);
-  if (count > (size - 40 - arch_len) / scalar || 40 + arch_len + count * scalar != size)
+  const std::uint64_t room = size - fixed - arch_len;  // bytes left for the parameters and the state
+  if (count > room / scalar || (version == 1 && count * scalar != room))
     throw IoError(what + "truncated or padded: " + std::to_string(count) + " parameters of " + std::to_string(scalar) +
-                  " bytes need a file of " + std::to_string(40 + arch_len + count * scalar) + " bytes, it has " +
-                  std::to_string(size));
+                  " bytes need a file of " + (version == 1 ? "" : "at least ") +
+                  std::to_string(fixed + arch_len + count * scalar) + " bytes, it has " + std::to_string(size));
+  std::uint64_t state_count = 0;
+  if (version >= 2) {
+    state_count = detail::get_le<std::uint64_t>(bytes.data() + 32 + arch_len + count * scalar);
+    const std::uint64_t state_room = room - count * scalar;
+    if (state_count > state_room / scalar || state_count * scalar != state_room)
+      throw IoError(what + "truncated or padded: " + std::to_string(count) + " parameters and " +
+                    std::to_string(state_count) + " state values of " + std::to_string(scalar) +
+                    " bytes need a file of " +
+                    std::to_string(fixed + arch_len + (count + state_count) * scalar) + " bytes, it has " +
+                    std::to_string(size));
+  }
   const auto stored = detail::get_le<std::uint64_t>(bytes.data() + size - 8);
   if (stored != detail::fnv1a64(bytes.data(), static_cast<std::size_t>(size - 8)))
     throw IoError(what + "corrupted: the checksum does not match the contents");
@@ -127,9 +150,15 @@ void load_weights(Sequential<T>& model, const std::string& path) {
                   (sizeof(T) == 4 ? "float" : "double"));
   if (!model.built()) model.build();
   auto params = model.parameters();
+  auto state = model.state();
   if (static_cast<std::uint64_t>(params.size()) != count)
     throw IoError(what + "holds " + std::to_string(count) + " parameters; this model has " + std::to_string(params.size()));
+  if (static_cast<std::uint64_t>(state.size()) != state_count)
+    throw IoError(what + "holds " + std::to_string(state_count) + " non-trainable state values; this model has " +
+                  std::to_string(state.size()));
   std::memcpy(params.data(), bytes.data() + 32 + arch_len, static_cast<std::size_t>(count) * sizeof(T));
+  if (state_count > 0)
+    std::memcpy(state.data(), bytes.data() + 40 + arch_len + count * scalar, static_cast<std::size_t>(state_count) * sizeof(T));
 }
 
 }  // namespace autoenc

@@ -7,13 +7,33 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Core>
+#include "../core/config.hpp"
 
+#include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
 #include "optimizer.hpp"
 
 namespace autoenc {
+
+struct Beta1Tag;
+struct Beta2Tag;
+/// ae::beta_1 = 0.9, ae::beta_2 = 0.999: Adam's decay rates of the moment estimates.
+inline constexpr ArgName<Beta1Tag, double> beta_1{};
+inline constexpr ArgName<Beta2Tag, double> beta_2{};
+
+/// Adam's hyper-parameters, with Keras's names and defaults.
+struct AdamOptions {
+  double learning_rate = 1e-3;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
+  void set(NamedArg<Beta1Tag, double> a) { beta_1 = a.value; }
+  void set(NamedArg<Beta2Tag, double> a) { beta_2 = a.value; }
+  void set(NamedArg<EpsilonTag, double> a) { epsilon = a.value; }
+};
 
 /// Adam with Keras's defaults: learning_rate 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7.
 ///
@@ -26,16 +46,19 @@ namespace autoenc {
 template <class T = DefaultScalar>
 class Adam : public Optimizer<T> {
  public:
-  explicit Adam(double learning_rate = 1e-3, double beta_1 = 0.9, double beta_2 = 0.999,
-                double epsilon = 1e-7)
-      : lr_(learning_rate), beta_1_(beta_1), beta_2_(beta_2), epsilon_(epsilon) {
-    if (!(learning_rate > 0)) throw ConfigError("Adam: learning_rate must be > 0");
-    if (!(beta_1 >= 0 && beta_1 < 1) || !(beta_2 >= 0 && beta_2 < 1))
+  /// Adam(learning_rate) or Adam(ae::learning_rate = ..., ae::beta_1 = ..., ae::beta_2 = ...,
+  /// ae::epsilon = ...), as Keras's Adam(learning_rate=0.001, ...).
+  explicit Adam(double learning_rate = 1e-3) : Adam(options_with_rate(learning_rate)) {}
+  template <class... Args, class = std::enable_if_t<(sizeof...(Args) > 0) && detail::all_named_args<Args...>>>
+  explicit Adam(Args&&... args) : Adam(make_options(std::forward<Args>(args)...)) {}
+  explicit Adam(const AdamOptions& o) : lr_(o.learning_rate), beta_1_(o.beta_1), beta_2_(o.beta_2), epsilon_(o.epsilon) {
+    if (!(lr_ > 0)) throw ConfigError("Adam: learning_rate must be > 0");
+    if (!(beta_1_ >= 0 && beta_1_ < 1) || !(beta_2_ >= 0 && beta_2_ < 1))
       throw ConfigError("Adam: beta_1 and beta_2 must be in [0, 1)");
     // With epsilon = 0 a parameter whose gradient has always been 0 gets m / sqrt(v) = 0 / 0.
-    if (!(epsilon > 0) || !std::isfinite(epsilon))
+    if (!(epsilon_ > 0) || !std::isfinite(epsilon_))
       throw ConfigError("Adam: epsilon must be > 0 (it keeps m / (sqrt(v) + epsilon) finite), got " +
-                        std::to_string(epsilon));
+                        std::to_string(epsilon_));
   }
 
   std::string name() const override { return "Adam"; }
@@ -76,9 +99,27 @@ class Adam : public Optimizer<T> {
   double learning_rate() const { return lr_; }
 
  private:
+  static AdamOptions options_with_rate(double learning_rate) {
+    AdamOptions o;
+    o.learning_rate = learning_rate;
+    return o;
+  }
+  template <class... Args>
+  static AdamOptions make_options(Args&&... args) {
+    AdamOptions o;
+    detail::apply_named_args(o, std::forward<Args>(args)...);
+    return o;
+  }
+
   double lr_, beta_1_, beta_2_, epsilon_;
   std::vector<T> m_, v_;  // first and second moment estimates, one per parameter
   long long t_ = 0;
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class Adam<float>;
+extern template class Adam<double>;
+#endif
 
 }  // namespace autoenc

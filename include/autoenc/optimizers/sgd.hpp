@@ -6,22 +6,32 @@
 #include <string>
 #include <vector>
 
+#include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
 #include "optimizer.hpp"
 
 namespace autoenc {
+
+/// SGD's hyper-parameters, with Keras's names and defaults.
+struct SGDOptions {
+  double learning_rate = 0.01;
+  double momentum = 0.0;
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
+  void set(NamedArg<MomentumTag, double> a) { momentum = a.value; }
+};
 
 /// SGD with Keras's defaults (learning_rate 0.01, momentum 0):
 ///   velocity = momentum velocity - lr g;   p = p + velocity      (plain SGD: p = p - lr g)
 template <class T = DefaultScalar>
 class SGD : public Optimizer<T> {
  public:
-  explicit SGD(double learning_rate = 0.01, double momentum = 0.0)
-      : lr_(learning_rate), momentum_(momentum) {
-    if (!(learning_rate > 0)) throw ConfigError("SGD: learning_rate must be > 0");
-    if (!(momentum >= 0 && momentum < 1)) throw ConfigError("SGD: momentum must be in [0, 1)");
-  }
+  /// SGD(learning_rate) or SGD(ae::learning_rate = ..., ae::momentum = ...).
+  explicit SGD(double learning_rate = 0.01) : SGD(learning_rate, 0.0) {}
+  template <class... Args, class = std::enable_if_t<(sizeof...(Args) > 0) && detail::all_named_args<Args...>>>
+  explicit SGD(Args&&... args) : SGD(make_options(std::forward<Args>(args)...)) {}
+  explicit SGD(const SGDOptions& o) : SGD(o.learning_rate, o.momentum) {}
 
   std::string name() const override { return "SGD"; }
   std::string config_string() const override {
@@ -54,8 +64,25 @@ class SGD : public Optimizer<T> {
   }
 
  private:
+  SGD(double learning_rate, double momentum) : lr_(learning_rate), momentum_(momentum) {
+    if (!(learning_rate > 0)) throw ConfigError("SGD: learning_rate must be > 0");
+    if (!(momentum >= 0 && momentum < 1)) throw ConfigError("SGD: momentum must be in [0, 1)");
+  }
+  template <class... Args>
+  static SGDOptions make_options(Args&&... args) {
+    SGDOptions o;
+    detail::apply_named_args(o, std::forward<Args>(args)...);
+    return o;
+  }
+
   double lr_, momentum_;
   std::vector<T> velocity_;
 };
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class SGD<float>;
+extern template class SGD<double>;
+#endif
 
 }  // namespace autoenc

@@ -137,9 +137,9 @@ ModelGradientCheck check_model_gradients(Sequential<T>& model, const Tensor<T>& 
   for (Index i = 0; i < params.size(); ++i) {
     const T saved = params[i];
     params[i] = T(static_cast<double>(saved) + fd.h);
-    const double plus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
+    const double plus = model.evaluate(x, y, x.dim(0), autoenc::verbose = 0);
     params[i] = T(static_cast<double>(saved) - fd.h);
-    const double minus = model.evaluate(x, y, x.dim(0), Verbosity::silent);
+    const double minus = model.evaluate(x, y, x.dim(0), autoenc::verbose = 0);
     params[i] = saved;
     const double numeric = (plus - minus) / (2 * fd.h), a = static_cast<double>(analytic[i]);
     const double err = detail::gradient_entry_error(a, numeric, fd);

@@ -1,0 +1,80 @@
+// What fit, evaluate and predict take besides the data, as named arguments with Keras's names
+// and defaults,
+//
+//     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::verbose = 2);
+//     model.fit(x, x, 10, 256);                                    // the short form
+//
+// or as a FitOptions struct with the same fields.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+
+#include "../core/config.hpp"
+#include "../core/common_args.hpp"
+#include "../core/named_args.hpp"
+#include "../core/tensor.hpp"
+
+namespace autoenc {
+
+struct EpochsTag;
+struct BatchSizeTag;
+struct ShuffleTag;
+struct SeedTag;
+struct ValidationDataTag;
+struct ValidationSplitTag;
+
+/// ae::epochs = 10: passes over the training data.
+inline constexpr ArgName<EpochsTag, int> epochs{};
+/// ae::batch_size = 256: samples per step.
+inline constexpr ArgName<BatchSizeTag, Index> batch_size{};
+/// ae::shuffle = false: keep the samples' order (Keras shuffles every epoch by default).
+inline constexpr ArgName<ShuffleTag, bool> shuffle{};
+/// ae::seed = 42: the seed of the initial weights (build) or of the shuffling (fit).
+inline constexpr ArgName<SeedTag, std::uint64_t> seed{};
+/// ae::validation_split = 0.1: hold out the last 10% of the samples (before shuffling) and
+/// report the loss on them after each epoch.
+inline constexpr ArgName<ValidationSplitTag, double> validation_split{};
+
+/// Data to report a validation loss on after each epoch (not trained on).
+template <class T>
+struct ValidationData {
+  const Tensor<T>* x = nullptr;
+  const Tensor<T>* y = nullptr;
+};
+/// ae::validation_data(x_val, y_val): both tensors must outlive the call to fit.
+template <class T>
+NamedArg<ValidationDataTag, ValidationData<T>> validation_data(const Tensor<T>& x, const Tensor<T>& y) {
+  return {{&x, &y}};
+}
+
+/// fit's settings, with Keras's defaults.
+template <class T>
+struct FitOptions {
+  int epochs = 1;
+  Index batch_size = 32;
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  Verbosity verbose = Verbosity::progress_bar;
+  ValidationData<T> validation_data;
+  double validation_split = 0;
+
+  void set(NamedArg<EpochsTag, int> a) { epochs = a.value; }
+  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }
+  void set(NamedArg<ShuffleTag, bool> a) { shuffle = a.value; }
+  void set(NamedArg<SeedTag, std::uint64_t> a) { seed = a.value; }
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }
+  void set(NamedArg<ValidationDataTag, ValidationData<T>> a) { validation_data = a.value; }
+  void set(NamedArg<ValidationSplitTag, double> a) { validation_split = a.value; }
+};
+
+/// evaluate's and predict's settings.
+struct EvaluateOptions {
+  Index batch_size = 32;
+  Verbosity verbose = Verbosity::progress_bar;
+
+  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }
+};
+
+}  // namespace autoenc

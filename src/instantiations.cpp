@@ -1,0 +1,32 @@
+// The precompiled mode (CMake option AUTOENC_PRECOMPILED): the float and double instantiations
+// of the layers, the model, the optimizers, KMeans and t-SNE, compiled once into
+// libautoenc_compiled. The headers declare them `extern template` when AUTOENC_PRECOMPILED is
+// defined, so a user's translation units compile no layer or training-loop bodies (as fmt's
+// compiled mode does). Header-only use, without the macro, is unchanged.
+// SPDX-License-Identifier: MIT
+#define AUTOENC_COMPILING_LIBRARY 1
+#include <autoenc/autoenc.hpp>
+
+namespace autoenc {
+
+#define AUTOENC_INSTANTIATE(T)                 \
+  template class Dense<T>;                      \
+  template class Conv2D<T>;                     \
+  template class Conv2DTranspose<T>;            \
+  template class Flatten<T>;                    \
+  template class Reshape<T>;                    \
+  template class Sequential<T>;                 \
+  template class ModelSlice<T>;                 \
+  template class Adam<T>;                       \
+  template class SGD<T>;                        \
+  template class KMeans<T>;
+
+AUTOENC_INSTANTIATE(float)
+AUTOENC_INSTANTIATE(double)
+#undef AUTOENC_INSTANTIATE
+
+template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
+template const EmbeddingMatrix& TSNE::fit_transform(
+    const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);
+
+}  // namespace autoenc
