@@ -19,13 +19,20 @@ namespace autoenc {
   template class ModelSlice<T>;                 \
   template class Adam<T>;                       \
   template class SGD<T>;                        \
-  template class KMeans<T>;
+  template class KMeans<T>;                     \
+  template ImageDataset<T> load_mnist<T>(const std::string&, const MnistOptions&); \
+  template void save_npy<T>(const std::string&, const T*, const Shape&);           \
+  template Tensor<T> load_npy<T>(const std::string&);                              \
+  template std::string model_architecture<T>(const Sequential<T>&);                \
+  template void save_model<T>(const Sequential<T>&, const std::string&);           \
+  template void load_weights<T>(Sequential<T>&, const std::string&);
 
 AUTOENC_INSTANTIATE(float)
 AUTOENC_INSTANTIATE(double)
 #undef AUTOENC_INSTANTIATE
 
 template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
+template EmbeddingMatrix detail::tsne_pca_projection(const EmbeddingMatrix&, Index);
 template const EmbeddingMatrix& TSNE::fit_transform(
     const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);
 

@@ -35,3 +35,13 @@ echo "README example compiled against the installed tree"
 cmake -S "$src/tests/consumer" -B "$work/embedded" -DAUTOENC_SOURCE_DIR="$src" >/dev/null
 cmake --build "$work/embedded" >/dev/null
 "$work/embedded/consumer"
+echo "consumer built with add_subdirectory"
+
+# The precompiled mode: the same program and the README's example against libautoenc_compiled
+# (the instantiations and the functions the headers then only declare must all be in it).
+cmake -S "$src/tests/consumer" -B "$work/precompiled" -DAUTOENC_SOURCE_DIR="$src" -DAUTOENC_PRECOMPILED=ON \
+      -DREADME_EXAMPLE="$work/readme_example.cpp" >/dev/null
+cmake --build "$work/precompiled" >/dev/null
+(cd "$work/precompiled" && ./consumer)
+test -x "$work/precompiled/readme_example"
+echo "consumer and README example built in the precompiled mode"

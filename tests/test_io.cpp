@@ -213,10 +213,10 @@ TEST_CASE("Malformed .npy files are clear errors", "[io][npy]") {
   auto with_header = [&](const std::string& dict, std::size_t data_bytes) {
     std::string h = dict;
     h += std::string((64 - (10 + h.size() + 1) % 64) % 64, ' ') + "\n";
-    Bytes b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(h.size() & 0xff),
-               static_cast<unsigned char>(h.size() >> 8)};
-    b.insert(b.end(), h.begin(), h.end());
-    b.resize(b.size() + data_bytes, 0);
+    // magic, version 1.0, little-endian header length, header, zeroed data
+    const std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size() & 0xff) +
+                              static_cast<char>(h.size() >> 8) + h + std::string(data_bytes, '\0');
+    Bytes b(bytes.begin(), bytes.end());
     return b;
   };
   struct Case {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include <autoenc/autoenc.hpp>
 #include <autoenc/core/tensor_map.hpp>
 
@@ -62,6 +64,21 @@ TEST_CASE("Rng is reproducible and bounded", "[random]") {
   std::sort(sorted.begin(), sorted.end());
   for (int i = 0; i < 50; ++i) CHECK(sorted[i] == i);
   CHECK(v != sorted);
+}
+
+TEST_CASE("Rng's engine draws std::mt19937_64's numbers", "[random]") {
+  for (std::uint64_t seed : {std::uint64_t(5489), std::uint64_t(0), std::uint64_t(42), ~std::uint64_t(0)}) {
+    std::mt19937_64 reference(seed);
+    detail::MersenneTwister64 ours(seed);
+    for (int i = 0; i < 2000; ++i) REQUIRE(ours() == reference());  // across several twists of the state
+  }
+  detail::MersenneTwister64 standard;  // the C++ standard's check: the 10,000th number of seed 5489
+  std::uint64_t v = 0;
+  for (int i = 0; i < 10000; ++i) v = standard();
+  CHECK(v == 9981545732273789042ULL);
+  Rng a(7);
+  std::mt19937_64 b(7);
+  CHECK(a.bits() == b());
 }
 
 TEST_CASE("Tiled GEMM matches a naive triple loop", "[gemm]") {

@@ -1,7 +1,8 @@
-// autoenc: autoencoders and latent-space analysis in C++17, on Eigen.
-// The umbrella header: includes every part of the library but the plotting module
-// (plot/plot.hpp, which needs stb) and the opt-in Eigen Tensor views (core/tensor_map.hpp),
-// and defines nothing itself.
+/// @file
+/// autoenc: autoencoders and latent-space analysis in C++17, on Eigen.
+/// The umbrella header: includes every part of the library but the plotting module
+/// (plot/plot.hpp, which needs stb) and the opt-in Eigen Tensor views (core/tensor_map.hpp),
+/// and defines nothing itself.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,6 +31,7 @@
 #include "layers/gaussian_noise.hpp"
 #include "layers/layer.hpp"
 #include "layers/max_pooling2d.hpp"
+#include "layers/regularizers.hpp"
 #include "layers/reshape.hpp"
 #include "layers/up_sampling2d.hpp"
 
@@ -39,10 +41,13 @@
 #include "optimizers/optimizer.hpp"
 #include "optimizers/sgd.hpp"
 
+#include "model/callbacks.hpp"
 #include "model/fit_options.hpp"
+#include "model/model.hpp"
 #include "model/progress.hpp"
 #include "model/sequential.hpp"
 #include "model/serialize.hpp"
+#include "model/variational_autoencoder.hpp"
 
 #include "io/atomic_file.hpp"
 #include "io/file_limits.hpp"

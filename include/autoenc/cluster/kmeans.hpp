@@ -1,45 +1,49 @@
-// KMeans with scikit-learn's parameters, results and algorithms (Lloyd and Elkan).
-//
-// The algorithm, for X (n samples x d features) and k centres c_j:
-//   E step   label_i = argmin_j |x_i - c_j|^2      (ties go to the lowest j)
-//   M step   c_j = mean of the samples labelled j  (empty clusters: see below)
-// repeated until the labels stop changing or the centres move less than tol_eff in total
-// (sum of squared shifts), with tol_eff = tol * mean over features of the population variance
-// of X (numpy's var, ddof = 0). Like scikit-learn, the data are centred first (x - mean) and
-// the mean is added back to the centres at the end. Lloyd and Elkan give the same labels, ties
-// included.
-//
-// Matching scikit-learn 1.2 (sklearn/cluster/_kmeans.py, _k_means_common.pyx):
-//  - n_init runs share one random generator. The first run is kept, and a later run replaces it
-//    only if its inertia (sum of squared distances to the own centre) is strictly lower AND its
-//    labels are not the kept run's clustering (_is_same_clustering: each of its labels maps
-//    to a single kept label; one-way, so a finer clustering counts as the same).
-//  - Empty clusters (_relocate_empty_clusters_dense): after the E step, each empty cluster takes
-//    one of the samples farthest from the centre they were just assigned to (the old centre),
-//    even when every distance is 0. That sample leaves its cluster's sum (its label does not
-//    change); a cluster left with no sample keeps what is left of its sum, zero, as its centre:
-//    the data mean (_average_centers skips it).
-//  - k-means++ draws candidates with np.searchsorted(cumsum(d^2), r) (the first index whose
-//    cumulative sum is >= r) clipped to n - 1, d^2 the squared distance to the nearest centre
-//    so far, r = uniform * potential, the potential being the sum of d^2 of the centre chosen.
-//    Of 2 + floor(ln k) candidates, the first with the lowest potential is taken.
-// Remaining differences from scikit-learn:
-//  - Random numbers come from autoenc's generator, not NumPy's: runs with the same random_state
-//    start from different centres than scikit-learn's.
-//  - Exact ties in an E step after the first: scikit-learn's elkan keeps the current label, its
-//    lloyd takes the lowest index; here both take the lowest index.
-//  - Several clusters empty at once: they are filled in index order by the farthest samples,
-//    farthest first. scikit-learn takes the same samples (up to ties) in the order of numpy's
-//    argpartition, which numpy leaves unspecified. Equal distances: the later sample first (what
-//    numpy does for one empty cluster and 4 samples or more).
-//  - Distances are |x - c|^2 computed directly, not |x|^2 - 2 x.c + |c|^2 (the E step ranks by
-//    |c|^2 - 2 x.c as scikit-learn does); the results agree up to rounding.
-//
-// Speed and determinism: the E step ranks the centres of each sample by |c|^2 - 2 x.c (|x|^2 is
-// the same for every centre), computing the dot products for blocks of 256 samples at once
-// (a register-blocked kernel for up to 16 centres, GEMM beyond), and adds each sample into its
-// cluster's sum in the same pass. Blocks run in parallel; the sums are kept per fixed group of
-// blocks and added in group order, so the result is bit-identical with 1 thread or many.
+/// @file
+/// KMeans with scikit-learn's parameters, results and algorithms (Lloyd and Elkan).
+///
+/// The algorithm, for X (n samples x d features) and k centres c_j:
+///
+///     E step   label_i = argmin_j |x_i - c_j|^2      (ties go to the lowest j)
+///     M step   c_j = mean of the samples labelled j  (empty clusters: see below)
+///
+/// repeated until the labels stop changing or the centres move less than tol_eff in total
+/// (sum of squared shifts), with tol_eff = tol * mean over features of the population variance
+/// of X (numpy's var, ddof = 0). Like scikit-learn, the data are centred first (x - mean) and
+/// the mean is added back to the centres at the end. Lloyd and Elkan give the same labels, ties
+/// included.
+///
+/// Matching scikit-learn 1.2 (sklearn/cluster/_kmeans.py, _k_means_common.pyx):
+///  - n_init runs share one random generator. The first run is kept, and a later run replaces it
+///    only if its inertia (sum of squared distances to the own centre) is strictly lower AND its
+///    labels are not the kept run's clustering (_is_same_clustering: each of its labels maps
+///    to a single kept label; one-way, so a finer clustering counts as the same).
+///  - Empty clusters (_relocate_empty_clusters_dense): after the E step, each empty cluster takes
+///    one of the samples farthest from the centre they were just assigned to (the old centre),
+///    even when every distance is 0. That sample leaves its cluster's sum (its label does not
+///    change); a cluster left with no sample keeps what is left of its sum, zero, as its centre:
+///    the data mean (_average_centers skips it).
+///  - k-means++ draws candidates with np.searchsorted(cumsum(d^2), r) (the first index whose
+///    cumulative sum is >= r) clipped to n - 1, d^2 the squared distance to the nearest centre
+///    so far, r = uniform * potential, the potential being the sum of d^2 of the centre chosen.
+///    Of 2 + floor(ln k) candidates, the first with the lowest potential is taken.
+///
+/// Remaining differences from scikit-learn:
+///  - Random numbers come from autoenc's generator, not NumPy's: runs with the same random_state
+///    start from different centres than scikit-learn's.
+///  - Exact ties in an E step after the first: scikit-learn's elkan keeps the current label, its
+///    lloyd takes the lowest index; here both take the lowest index.
+///  - Several clusters empty at once: they are filled in index order by the farthest samples,
+///    farthest first. scikit-learn takes the same samples (up to ties) in the order of numpy's
+///    argpartition, which numpy leaves unspecified. Equal distances: the later sample first (what
+///    numpy does for one empty cluster and 4 samples or more).
+///  - Distances are |x - c|^2 computed directly, not |x|^2 - 2 x.c + |c|^2 (the E step ranks by
+///    |c|^2 - 2 x.c as scikit-learn does); the results agree up to rounding.
+///
+/// Speed and determinism: the E step ranks the centres of each sample by |c|^2 - 2 x.c (|x|^2 is
+/// the same for every centre), computing the dot products for blocks of 256 samples at once
+/// (a register-blocked kernel for up to 16 centres, GEMM beyond), and adds each sample into its
+/// cluster's sum in the same pass. Blocks run in parallel; the sums are kept per fixed group of
+/// blocks and added in group order, so the result is bit-identical with 1 thread or many.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -64,8 +68,17 @@
 
 namespace autoenc {
 
-enum class KMeansInit { kmeans_plus_plus, random, given };
-enum class KMeansAlgorithm { lloyd, elkan };
+/// How KMeans picks each run's starting centres (scikit-learn's init).
+enum class KMeansInit {
+  kmeans_plus_plus,  ///< "k-means++": spread-out samples, each drawn with probability ~ d^2.
+  random,            ///< "random": n_clusters distinct samples drawn uniformly.
+  given              ///< Centres given by init_centers(C); a single run.
+};
+/// The iteration KMeans runs (scikit-learn's algorithm); both give the same labels.
+enum class KMeansAlgorithm {
+  lloyd,  ///< "lloyd": every sample against every centre in each E step.
+  elkan   ///< "elkan": the same steps, skipping distances ruled out by the triangle inequality.
+};
 
 /// "k-means++" or "random" (scikit-learn's init names).
 inline KMeansInit kmeans_init_from_name(const std::string& s) {
@@ -74,6 +87,7 @@ inline KMeansInit kmeans_init_from_name(const std::string& s) {
   throw ConfigError("KMeans: unknown init '" + s + "' (known: k-means++, random; or init_centers(C))");
 }
 
+/// "lloyd" or "elkan" (scikit-learn's algorithm names); ConfigError otherwise.
 inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
   if (s == "lloyd") return KMeansAlgorithm::lloyd;
   if (s == "elkan") return KMeansAlgorithm::elkan;
@@ -116,9 +130,12 @@ inline constexpr ArgName<MaxIterTag, int> max_iter{};
 inline constexpr ArgName<TolTag, double> tol{};
 /// An algorithm given by enum or by scikit-learn's name ("lloyd", "elkan").
 struct KMeansAlgorithmSpec {
-  KMeansAlgorithm value;
+  KMeansAlgorithm value;  ///< The algorithm named.
+  /// From the enum.
   KMeansAlgorithmSpec(KMeansAlgorithm a) : value(a) {}                                      // NOLINT
+  /// From scikit-learn's name; ConfigError for an unknown one.
   KMeansAlgorithmSpec(const char* name) : value(kmeans_algorithm_from_name(name)) {}         // NOLINT
+  /// From scikit-learn's name; ConfigError for an unknown one.
   KMeansAlgorithmSpec(const std::string& name) : value(kmeans_algorithm_from_name(name)) {}  // NOLINT
 };
 /// ae::algorithm = "lloyd" or "elkan" (or KMeansAlgorithm::elkan).
@@ -128,7 +145,7 @@ inline constexpr ArgName<AlgorithmTag, KMeansAlgorithmSpec> algorithm{};
 /// init=ndarray; this forces a single run.
 template <class T>
 struct InitialCenters {
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> centers;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> centers;  ///< One centre per row.
 };
 struct InitCentersTag;
 /// ae::init_centers(C): start from the rows of C.
@@ -140,29 +157,33 @@ NamedArg<InitCentersTag, InitialCenters<typename Derived::Scalar>> init_centers(
 /// KMeans's hyper-parameters, with scikit-learn's names and defaults.
 template <class T>
 struct KMeansOptions {
+  /// Row-major, one row per sample (or per centre).
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  int n_clusters = 8;
-  KMeansInit init = KMeansInit::kmeans_plus_plus;
+  int n_clusters = 8;                                  ///< k, the number of clusters.
+  KMeansInit init = KMeansInit::kmeans_plus_plus;      ///< How each run starts.
   Matrix init_centers;  ///< used when init is KMeansInit::given
-  int n_init = 10;
-  int max_iter = 300;
-  double tol = 1e-4;
-  std::uint64_t random_state = 0;
-  KMeansAlgorithm algorithm = KMeansAlgorithm::lloyd;
+  int n_init = 10;                                     ///< Runs from different starts; the best is kept.
+  int max_iter = 300;                                  ///< E and M steps per run at most.
+  double tol = 1e-4;                                   ///< Convergence threshold on the centres' shift.
+  std::uint64_t random_state = 0;                      ///< Seed of the starts.
+  KMeansAlgorithm algorithm = KMeansAlgorithm::lloyd;  ///< Lloyd or Elkan: same labels, different speed.
   int verbose = 0;  ///< 1: one line per run on the log stream (core/log.hpp)
 
+  /// ae::init = "k-means++" or "random".
   void set(NamedArg<InitTag, std::string> a) { init = kmeans_init_from_name(a.value); }
+  /// ae::init_centers(C): init becomes KMeansInit::given.
   void set(NamedArg<InitCentersTag, InitialCenters<T>> a) {
     init = KMeansInit::given;
     init_centers = std::move(a.value.centers);
   }
-  void set(NamedArg<NInitTag, int> a) { n_init = a.value; }
-  void set(NamedArg<MaxIterTag, int> a) { max_iter = a.value; }
-  void set(NamedArg<TolTag, double> a) { tol = a.value; }
-  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }
-  void set(NamedArg<AlgorithmTag, KMeansAlgorithmSpec> a) { algorithm = a.value.value; }
-  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }
+  void set(NamedArg<NInitTag, int> a) { n_init = a.value; }                             ///< ae::n_init
+  void set(NamedArg<MaxIterTag, int> a) { max_iter = a.value; }                         ///< ae::max_iter
+  void set(NamedArg<TolTag, double> a) { tol = a.value; }                               ///< ae::tol
+  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }       ///< ae::random_state
+  void set(NamedArg<AlgorithmTag, KMeansAlgorithmSpec> a) { algorithm = a.value.value; }  ///< ae::algorithm
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }            ///< ae::verbose
 
+  /// Throws ConfigError for an impossible combination (n_clusters < 1, tol < 0, ...).
   void validate() const {
     if (n_clusters < 1) throw ConfigError("KMeans: n_clusters must be >= 1, got " + std::to_string(n_clusters));
     if (n_init < 1) throw ConfigError("KMeans: n_init must be >= 1, got " + std::to_string(n_init));
@@ -182,8 +203,8 @@ struct KMeansOptions {
 template <class T = DefaultScalar>
 class KMeans {
  public:
-  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  using ConstMap = Eigen::Map<const Matrix>;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;  ///< n x d, row-major.
+  using ConstMap = Eigen::Map<const Matrix>;  ///< Borrowed n x d data, e.g. a Tensor's matrix().
 
   /// KMeans(n_clusters, named arguments: init, init_centers(C), n_init, max_iter, tol,
   /// random_state, algorithm, verbose).
@@ -193,8 +214,10 @@ class KMeans {
     detail::apply_named_args(options_, std::forward<Args>(args)...);
     options_.validate();
   }
+  /// From a filled-in options struct (checked: ConfigError).
   explicit KMeans(const KMeansOptions<T>& options) : options_(options) { options_.validate(); }
 
+  /// The hyper-parameters in use.
   const KMeansOptions<T>& options() const { return options_; }
 
   /// Called after each of the n_init runs with (run, runs, that run's iterations and inertia),
@@ -205,10 +228,10 @@ class KMeans {
   }
 
   // Results, named as in scikit-learn.
-  std::vector<int> labels_;
-  Matrix cluster_centers_;
-  double inertia_ = 0;
-  int n_iter_ = 0;
+  std::vector<int> labels_;  ///< The cluster of each sample of the last fit, in [0, n_clusters).
+  Matrix cluster_centers_;   ///< The centres, n_clusters x d (empty before fit).
+  double inertia_ = 0;       ///< Sum over samples of the squared distance to their centre.
+  int n_iter_ = 0;           ///< Iterations of the kept run.
 
   /// Clusters the rows of X (n x d).
   KMeans& fit(const ConstMap& X) {
@@ -251,9 +274,11 @@ class KMeans {
     }
     return *this;
   }
+  /// Clusters n samples of d features stored row-major at `data`.
   KMeans& fit(const T* data, Index n, Index d) { return fit(ConstMap(data, n, d)); }
   /// Clusters the samples of a tensor (n, ...): each sample's elements are its features.
   KMeans& fit(const Tensor<T>& X) { return fit(X.matrix()); }
+  /// Clusters the rows of a row-major matrix (n x d).
   KMeans& fit(const Matrix& X) { return fit(ConstMap(X.data(), X.rows(), X.cols())); }
 
   /// The nearest centre of each row of X.
@@ -264,14 +289,20 @@ class KMeans {
     assign(X, cluster_centers_, labels);
     return labels;
   }
+  /// The nearest centre of each row of X.
   std::vector<int> predict(const Matrix& X) const { return predict(ConstMap(X.data(), X.rows(), X.cols())); }
+  /// The nearest centre of each sample of a tensor (n, ...).
   std::vector<int> predict(const Tensor<T>& X) const { return predict(X.matrix()); }
+  /// fit(X), then its labels_.
   std::vector<int> fit_predict(const ConstMap& X) { return fit(X).labels_; }
+  /// fit(X), then its labels_.
   std::vector<int> fit_predict(const Matrix& X) { return fit(X).labels_; }
+  /// fit(X), then its labels_.
   std::vector<int> fit_predict(const Tensor<T>& X) { return fit(X).labels_; }
 
   /// Euclidean distances of each row of X to each centre (n x k).
   Matrix transform(const Matrix& X) const { return transform(ConstMap(X.data(), X.rows(), X.cols())); }
+  /// Euclidean distances of each row of X to each centre (n x k).
   Matrix transform(const ConstMap& X) const {
     require_fitted();
     validate(X, cluster_centers_.cols());

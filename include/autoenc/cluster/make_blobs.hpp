@@ -1,5 +1,6 @@
-// make_blobs: isotropic Gaussian blobs for clustering demos and tests, with scikit-learn's
-// parameters. (The numbers differ from scikit-learn's: its generator is NumPy's.)
+/// @file
+/// make_blobs: isotropic Gaussian blobs for clustering demos and tests, with scikit-learn's
+/// parameters. (The numbers differ from scikit-learn's: its generator is NumPy's.)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -13,10 +14,11 @@
 
 namespace autoenc {
 
+/// What make_blobs returns (scikit-learn's X, y, centers).
 struct Blobs {
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X;  ///< n_samples x n_features
   std::vector<int> labels;                                                    ///< the blob of each sample
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> centers;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> centers;  ///< one centre per row
 };
 
 /// n_samples points around `centers` random centres drawn uniformly in center_box^n_features;

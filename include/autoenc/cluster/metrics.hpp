@@ -1,9 +1,10 @@
-// Measures of how well a clustering matches known classes, as scikit-learn defines them:
-// adjusted Rand index, normalised mutual information (arithmetic-mean normalisation) and purity.
-// The special cases are scikit-learn 1.2's: no samples or one sample score 1 (a perfect match)
-// for ARI and NMI; purity, which scikit-learn lacks, rejects empty input.
-// The embedding score trustworthiness (manifold/trustworthiness.hpp) is included too, so that
-// this header offers every quality measure of the chapter.
+/// @file
+/// Measures of how well a clustering matches known classes, as scikit-learn defines them:
+/// adjusted Rand index, normalised mutual information (arithmetic-mean normalisation) and purity.
+/// The special cases are scikit-learn 1.2's: no samples or one sample score 1 (a perfect match)
+/// for ARI and NMI; purity, which scikit-learn lacks, rejects empty input.
+/// The embedding score trustworthiness (manifold/trustworthiness.hpp) is included too, so that
+/// this header offers every quality measure of the chapter.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/precompiled.hpp"
 #include "../manifold/trustworthiness.hpp"
 
 namespace autoenc {
@@ -26,7 +28,9 @@ struct Contingency {
   std::vector<double> rows, cols;
   double total = 0;
 };
-inline Contingency contingency(const std::vector<int>& truth, const std::vector<int>& pred) {
+AUTOENC_FUNC Contingency contingency(const std::vector<int>& truth, const std::vector<int>& pred);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC Contingency contingency(const std::vector<int>& truth, const std::vector<int>& pred) {
   if (truth.size() != pred.size())
     throw ShapeError("clustering metric: " + std::to_string(truth.size()) + " true labels but " +
                      std::to_string(pred.size()) + " predicted");
@@ -45,6 +49,7 @@ inline Contingency contingency(const std::vector<int>& truth, const std::vector<
   c.total = double(truth.size());
   return c;
 }
+#endif
 }  // namespace detail
 
 /// Adjusted Rand index: 1 for identical partitions, about 0 for random ones (can be negative).
@@ -57,7 +62,9 @@ inline Contingency contingency(const std::vector<int>& truth, const std::vector<
 ///   ARI = 2 (tp tn - fn fp) / ((tp + fn)(fn + tn) + (tp + fp)(fp + tn)),
 /// and 1 when fn = fp = 0: no pair split by one labelling and joined by the other (identical
 /// partitions, one sample, no samples).
-inline double adjusted_rand_score(const std::vector<int>& truth, const std::vector<int>& pred) {
+AUTOENC_FUNC double adjusted_rand_score(const std::vector<int>& truth, const std::vector<int>& pred);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC double adjusted_rand_score(const std::vector<int>& truth, const std::vector<int>& pred) {
   if (truth.empty() && pred.empty()) return 1.0;
   const auto c = detail::contingency(truth, pred);
   auto square = [](double v) { return std::int64_t(v) * std::int64_t(v); };  // exact counts
@@ -72,11 +79,14 @@ inline double adjusted_rand_score(const std::vector<int>& truth, const std::vect
   using L = long double;  // products up to n^4
   return double(2 * (L(tp) * L(tn) - L(fn) * L(fp)) / ((L(tp) + L(fn)) * (L(fn) + L(tn)) + (L(tp) + L(fp)) * (L(fp) + L(tn))));
 }
+#endif
 
 /// Normalised mutual information, I(T; P) / ((H(T) + H(P)) / 2), natural logarithms, with
 /// scikit-learn's special cases: 1 when both labellings have a single cluster (or no samples),
 /// 0 when the mutual information is 0 (in particular when one of them has a single cluster).
-inline double normalized_mutual_info_score(const std::vector<int>& truth, const std::vector<int>& pred) {
+AUTOENC_FUNC double normalized_mutual_info_score(const std::vector<int>& truth, const std::vector<int>& pred);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC double normalized_mutual_info_score(const std::vector<int>& truth, const std::vector<int>& pred) {
   if (truth.empty() && pred.empty()) return 1.0;
   const auto c = detail::contingency(truth, pred);
   if (c.rows.size() == 1 && c.cols.size() == 1) return 1.0;
@@ -99,9 +109,12 @@ inline double normalized_mutual_info_score(const std::vector<int>& truth, const 
   if (mi <= 0) return 0.0;
   return mi / ((entropy(c.rows) + entropy(c.cols)) / 2);
 }
+#endif
 
 /// Purity: the share of samples whose cluster's most common class is their own class.
-inline double purity_score(const std::vector<int>& truth, const std::vector<int>& pred) {
+AUTOENC_FUNC double purity_score(const std::vector<int>& truth, const std::vector<int>& pred);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC double purity_score(const std::vector<int>& truth, const std::vector<int>& pred) {
   const auto c = detail::contingency(truth, pred);
   double hits = 0;
   for (std::size_t j = 0; j < c.cols.size(); ++j) {
@@ -111,5 +124,6 @@ inline double purity_score(const std::vector<int>& truth, const std::vector<int>
   }
   return hits / c.total;
 }
+#endif
 
 }  // namespace autoenc

@@ -1,6 +1,7 @@
-// Named arguments shared by several parts of the library (see named_args.hpp): the verbosity,
-// the random state, the learning rate, the momentum and epsilon, spelt as Keras and
-// scikit-learn spell them.
+/// @file
+/// Named arguments shared by several parts of the library (see named_args.hpp): the verbosity,
+/// the random state, the learning rate, the momentum and epsilon, spelt as Keras and
+/// scikit-learn spell them.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -13,13 +14,20 @@ namespace autoenc {
 
 /// How much fit/evaluate/predict print: nothing, a live progress bar, or one line per epoch
 /// (Keras's verbose = 0, 1, 2).
-enum class Verbosity { silent = 0, progress_bar = 1, one_line = 2 };
+enum class Verbosity {
+  silent = 0,        ///< Print nothing.
+  progress_bar = 1,  ///< A bar redrawn as batches finish (on a terminal), then the finished line.
+  one_line = 2       ///< Only the finished line of each epoch, never redrawn.
+};
 
 /// A verbosity given as a number (Keras's 0, 1, 2; scikit-learn's levels) or as a Verbosity.
 struct VerboseSpec {
-  int level;
+  int level;  ///< The number given: 0 is silent; KMeans and TSNE print more the higher it is.
+  /// `ae::verbose = 2`.
   VerboseSpec(int v) : level(v) {}                          // NOLINT: implicit on purpose
+  /// `ae::verbose = ae::Verbosity::one_line`.
   VerboseSpec(Verbosity v) : level(static_cast<int>(v)) {}  // NOLINT
+  /// The level as fit/evaluate/predict use it: negative counts as silent, above 2 as one_line.
   Verbosity verbosity() const {
     return level <= 0 ? Verbosity::silent : level == 1 ? Verbosity::progress_bar : Verbosity::one_line;
   }

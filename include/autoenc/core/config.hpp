@@ -1,9 +1,12 @@
-// Library-wide configuration: index type, the default scalar, debug assertions.
+/// @file
+/// Library-wide configuration: index type, the default scalar, debug assertions.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include "precompiled.hpp"
 
 // GCC 12 reports "'__Y' may be used uninitialized" hundreds of times from its own AVX intrinsics
 // headers (the deliberately undefined vectors of _mm256_undefined_ps and the like) once Eigen's
@@ -21,6 +24,9 @@
 #pragma GCC diagnostic pop
 #endif
 
+
+/// Everything autoenc defines: tensors, layers, models, optimizers, file formats, KMeans and
+/// TSNE (the examples write `namespace ae = autoenc;`).
 namespace autoenc {
 
 /// Signed index used for every size and position (as Eigen does).

@@ -1,5 +1,6 @@
-// The exception hierarchy. The library reports every failure by throwing one of these;
-// it never calls exit() or abort().
+/// @file
+/// The exception hierarchy. The library reports every failure by throwing one of these;
+/// it never calls exit() or abort().
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -11,6 +12,7 @@ namespace autoenc {
 /// Base of every exception autoenc throws.
 class Error : public std::runtime_error {
  public:
+  /// `what` is the whole message: what failed, where (layer, file) and the shapes or values.
   explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 

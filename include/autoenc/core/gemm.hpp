@@ -1,15 +1,16 @@
-// gemm: C = A * B through Eigen's GEMM kernels, split into fixed tiles of C that run in
-// parallel, with packing buffers that are allocated once per thread and then reused.
-//
-// Determinism: each tile is one single-threaded product whose shape depends only on the shapes
-// of A, B and C, never on the thread count, and every element of C is written by exactly one
-// tile. The product is therefore bit-identical with 1 thread or many (see parallel.hpp).
-//
-// No allocation: Eigen's product expression packs A and B into buffers that it takes from the
-// heap whenever they exceed EIGEN_STACK_ALLOCATION_LIMIT (128 KB), i.e. on every large product.
-// With Eigen 3.4 we call the same GEMM routine directly with a blocking object whose buffers
-// live in a per-thread workspace that only grows. With other Eigen versions, whose internals
-// may differ, gemm falls back to the plain product expression.
+/// @file
+/// gemm: C = A * B through Eigen's GEMM kernels, split into fixed tiles of C that run in
+/// parallel, with packing buffers that are allocated once per thread and then reused.
+///
+/// Determinism: each tile is one single-threaded product whose shape depends only on the shapes
+/// of A, B and C, never on the thread count, and every element of C is written by exactly one
+/// tile. The product is therefore bit-identical with 1 thread or many (see parallel.hpp).
+///
+/// No allocation: Eigen's product expression packs A and B into buffers that it takes from the
+/// heap whenever they exceed EIGEN_STACK_ALLOCATION_LIMIT (128 KB), i.e. on every large product.
+/// With Eigen 3.4 we call the same GEMM routine directly with a blocking object whose buffers
+/// live in a per-thread workspace that only grows. With other Eigen versions, whose internals
+/// may differ, gemm falls back to the plain product expression.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,6 +20,8 @@
 #include "config.hpp"
 #include "parallel.hpp"
 
+/// 1 when gemm calls Eigen 3.4's GEMM routine with its own packing buffers (no allocation),
+/// 0 when it falls back to Eigen's product expression (other Eigen versions).
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
 #define AUTOENC_GEMM_PREALLOCATED 1
 #else

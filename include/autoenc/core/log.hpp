@@ -1,8 +1,9 @@
-// The one place where autoenc's progress and log lines go: fit's progress bar, KMeans's and
-// TSNE's verbose messages, evaluate and predict. std::cout unless set_log_stream() picks another
-// stream (a file, a std::ostringstream in a test, or any std::ostream with a streambuf of your
-// own to forward lines elsewhere). Library code prints only when asked: fit by default (Keras
-// prints its progress bar), KMeans and TSNE only with verbose > 0 (scikit-learn is silent).
+/// @file
+/// The one place where autoenc's progress and log lines go: fit's progress bar, KMeans's and
+/// TSNE's verbose messages, evaluate and predict. std::cout unless set_log_stream() picks another
+/// stream (a file, a std::ostringstream in a test, or any std::ostream with a streambuf of your
+/// own to forward lines elsewhere). Library code prints only when asked: fit by default (Keras
+/// prints its progress bar), KMeans and TSNE only with verbose > 0 (scikit-learn is silent).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -57,7 +58,9 @@ inline void log_printf(const char* format, ...) {
 /// Sets the log stream for the lifetime of this object, then restores the previous one.
 class ScopedLogStream {
  public:
+  /// Sends the log lines to `os` until this object is destroyed.
   explicit ScopedLogStream(std::ostream& os) : previous_(&log_stream()) { set_log_stream(os); }
+  /// Puts back the stream that was in use before.
   ~ScopedLogStream() { set_log_stream(*previous_); }
   ScopedLogStream(const ScopedLogStream&) = delete;
   ScopedLogStream& operator=(const ScopedLogStream&) = delete;

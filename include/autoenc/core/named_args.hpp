@@ -1,14 +1,15 @@
-// Named arguments: how every hyper-parameter in autoenc is written at the call site, the way
-// Keras and scikit-learn spell them,
-//
-//     ae::Conv2D<float>(32, 3, ae::strides = 2, ae::padding = "same", ae::activation = "elu");
-//     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::verbose = 0);
-//     ae::KMeans<float> km(10, ae::n_init = 10, ae::random_state = 42);
-//
-// `ae::strides = 2` makes a small value, NamedArg<StridesTag, Size2>, that the receiving class
-// applies to its options struct (Conv2DOptions, FitOptions, KMeansOptions, ...). The options
-// structs have fields of the same names, for code that builds a configuration step by step.
-// An argument a class does not take is a compile-time error that names the class and the tag.
+/// @file
+/// Named arguments: how every hyper-parameter in autoenc is written at the call site, the way
+/// Keras and scikit-learn spell them,
+///
+///     ae::Conv2D<float>(32, 3, ae::strides = 2, ae::padding = "same", ae::activation = "elu");
+///     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::verbose = 0);
+///     ae::KMeans<float> km(10, ae::n_init = 10, ae::random_state = 42);
+///
+/// `ae::strides = 2` makes a small value, `NamedArg<StridesTag, Size2>`, that the receiving class
+/// applies to its options struct (ConvOptions, FitOptions, KMeansOptions, ...). The options
+/// structs have fields of the same names, for code that builds a configuration step by step.
+/// An argument a class does not take is a compile-time error that names the class and the tag.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -20,12 +21,13 @@ namespace autoenc {
 /// A value tagged with the name of the parameter it sets.
 template <class Tag, class Value>
 struct NamedArg {
-  Value value;
+  Value value;  ///< The value given after `=`.
 };
 
 /// The name of a parameter: `name = value` makes a NamedArg.
 template <class Tag, class Value>
 struct ArgName {
+  /// `ae::epochs = 10`: any value that `Value` can be constructed from.
   template <class U, class = std::enable_if_t<std::is_constructible<Value, U&&>::value>>
   NamedArg<Tag, Value> operator=(U&& v) const {  // NOLINT: the point is the spelling
     return {Value(std::forward<U>(v))};

@@ -1,10 +1,11 @@
-// Threads: a fixed partition of the work into chunks, run with OpenMP.
-//
-// Why fixed chunks: a result must not depend on the number of threads. Each chunk is computed
-// by exactly one thread with the same code path whatever the thread count, and reductions add
-// per-chunk partial results in chunk order. The same seed then gives the same bits with 1 thread
-// or 8. Eigen's own multi-threaded GEMM picks its blocking from the thread count (different
-// rounding), so autoenc keeps Eigen single-threaded and splits products itself (see gemm.hpp).
+/// @file
+/// Threads: a fixed partition of the work into chunks, run with OpenMP.
+///
+/// Why fixed chunks: a result must not depend on the number of threads. Each chunk is computed
+/// by exactly one thread with the same code path whatever the thread count, and reductions add
+/// per-chunk partial results in chunk order. The same seed then gives the same bits with 1 thread
+/// or 8. Eigen's own multi-threaded GEMM picks its blocking from the thread count (different
+/// rounding), so autoenc keeps Eigen single-threaded and splits products itself (see gemm.hpp).
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,4 +1,5 @@
-// Shape: the dimensions of a tensor, stored inline (no allocation), printed the Keras way.
+/// @file
+/// Shape: the dimensions of a tensor, stored inline (no allocation), printed the Keras way.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,16 +20,24 @@ namespace autoenc {
 /// The dimensions live in a fixed array, so copying a Shape never allocates.
 class Shape {
  public:
-  static constexpr int kMaxRank = 6;
+  static constexpr int kMaxRank = 6;  ///< At most this many dimensions (a batch of images has 4).
 
+  /// Rank 0, size 1.
   Shape() = default;
+  /// `{28, 28, 1}`; throws ShapeError on a negative dimension or more than kMaxRank of them.
   Shape(std::initializer_list<Index> dims) { assign(dims.begin(), dims.end()); }
+  /// The same from a vector, for shapes computed at run time.
   explicit Shape(const std::vector<Index>& dims) { assign(dims.begin(), dims.end()); }
 
+  /// Number of dimensions.
   int rank() const { return rank_; }
+  /// Dimension `i`, outermost first (not checked).
   Index operator[](int i) const { return dims_[static_cast<std::size_t>(i)]; }
+  /// Dimension `i`, writable (not checked).
   Index& operator[](int i) { return dims_[static_cast<std::size_t>(i)]; }
+  /// First dimension, for range-for over the dimensions.
   const Index* begin() const { return dims_.data(); }
+  /// One past the last dimension.
   const Index* end() const { return dims_.data() + rank_; }
 
   /// Product of all dimensions (1 for rank 0).
@@ -53,17 +62,20 @@ class Shape {
     return s;
   }
 
+  /// Appends an innermost dimension; throws ShapeError beyond kMaxRank.
   void push_back(Index d) {
     if (rank_ == kMaxRank) throw ShapeError("Shape: rank larger than " + std::to_string(kMaxRank));
     dims_[static_cast<std::size_t>(rank_++)] = d;
   }
 
+  /// Same rank and same dimensions.
   friend bool operator==(const Shape& a, const Shape& b) {
     if (a.rank_ != b.rank_) return false;
     for (int i = 0; i < a.rank_; ++i)
       if (a[i] != b[i]) return false;
     return true;
   }
+  /// Not operator==.
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
 
   /// "(28, 28, 1)"; a rank-1 shape prints as "(784,)" like a Python tuple.

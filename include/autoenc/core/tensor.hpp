@@ -1,6 +1,7 @@
-// Tensor: a dense, row-major (NHWC) array of any rank in aligned storage, with views that let
-// Eigen's matrix products (GEMM) work on the same memory, no copy. (tensor_map.hpp adds views
-// through Eigen's Tensor module, for code that wants them; the core does not need that module.)
+/// @file
+/// Tensor: a dense, row-major (NHWC) array of any rank in aligned storage, with views that let
+/// Eigen's matrix products (GEMM) work on the same memory, no copy. (tensor_map.hpp adds views
+/// through Eigen's Tensor module, for code that wants them; the core does not need that module.)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -21,6 +22,7 @@ namespace autoenc {
 template <class T>
 using MatrixMap = Eigen::Map<Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic, Eigen::Dynamic,
                                            Eigen::RowMajor>>;
+/// The same over const elements: a batch GEMM only reads.
 template <class T>
 using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<std::remove_const_t<T>, Eigen::Dynamic,
                                                       Eigen::Dynamic, Eigen::RowMajor>>;
@@ -29,19 +31,24 @@ using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<std::remove_const_t<T>, Ei
 /// Views are what layers read and write; they are cheap to copy and never allocate.
 template <class T>
 struct TensorView {
-  T* data = nullptr;
-  Shape shape;
+  T* data = nullptr;  ///< First element (row-major); null for an empty view.
+  Shape shape;        ///< Batch first.
 
+  /// An empty view (converts to false).
   TensorView() = default;
+  /// A view of `s.size()` elements starting at `d`.
   TensorView(T* d, const Shape& s) : data(d), shape(s) {}
   /// A view of const elements converts from a view of mutable ones.
   template <class U, class = std::enable_if_t<std::is_same<const U, T>::value>>
   TensorView(const TensorView<U>& other) : data(other.data), shape(other.shape) {}
 
+  /// Number of elements.
   Index size() const { return shape.size(); }
+  /// Number of samples: the first dimension.
   Index batch() const { return shape[0]; }
   /// Elements per sample: everything after the batch dimension.
   Index sample_size() const { return shape.rank() > 1 ? shape.size() / shape[0] : 1; }
+  /// Whether the view points at memory.
   explicit operator bool() const { return data != nullptr; }
 
   /// (batch, sample_size) as a row-major Eigen matrix, for products.
@@ -72,11 +79,15 @@ struct TensorView {
 template <class T = DefaultScalar>
 class Tensor {
  public:
-  using Scalar = T;
+  using Scalar = T;  ///< The element type, as Eigen names it.
 
+  /// An empty tensor: shape (0,), no storage.
   Tensor() = default;
+  /// A tensor of `shape` with uninitialised elements.
   explicit Tensor(const Shape& shape) { resize(shape); }
+  /// A deep copy.
   Tensor(const Tensor& other) { *this = other; }
+  /// A deep copy; reuses this tensor's storage when it is large enough.
   Tensor& operator=(const Tensor& other) {
     if (this != &other) {
       reserve_storage(other.size());  // first: if it throws, this tensor is unchanged
@@ -85,11 +96,13 @@ class Tensor {
     }
     return *this;
   }
+  /// Takes the storage; `other` is left empty.
   Tensor(Tensor&& other) noexcept
       : storage_(std::move(other.storage_)), capacity_(other.capacity_), shape_(other.shape_) {
     other.capacity_ = 0;
     other.shape_ = Shape{0};
   }
+  /// Takes the storage; `other` is left empty.
   Tensor& operator=(Tensor&& other) noexcept {
     storage_ = std::move(other.storage_);
     capacity_ = other.capacity_;
@@ -98,23 +111,26 @@ class Tensor {
     other.shape_ = Shape{0};
     return *this;
   }
+  /// `Tensor<float> x({60000, 28, 28, 1})`: uninitialised elements.
   Tensor(std::initializer_list<Index> dims) : Tensor(Shape(dims)) {}
   /// A tensor of `shape` filled with `value`.
   Tensor(const Shape& shape, T value) : Tensor(shape) { fill(value); }
 
-  const Shape& shape() const { return shape_; }
-  int rank() const { return shape_.rank(); }
-  Index dim(int i) const { return shape_[i]; }
-  Index size() const { return shape_.size(); }
-  bool empty() const { return size() == 0; }
-  T* data() { return storage_.get(); }
-  const T* data() const { return storage_.get(); }
-  T* begin() { return data(); }
-  T* end() { return data() + size(); }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size(); }
+  const Shape& shape() const { return shape_; }         ///< Dimensions, batch first.
+  int rank() const { return shape_.rank(); }            ///< Number of dimensions.
+  Index dim(int i) const { return shape_[i]; }          ///< Dimension `i` (0 is the batch).
+  Index size() const { return shape_.size(); }          ///< Number of elements.
+  bool empty() const { return size() == 0; }            ///< No elements.
+  T* data() { return storage_.get(); }                  ///< First element, row-major.
+  const T* data() const { return storage_.get(); }      ///< First element, row-major.
+  T* begin() { return data(); }                         ///< Iterates over all elements in memory order.
+  T* end() { return data() + size(); }                  ///< One past the last element.
+  const T* begin() const { return data(); }             ///< Iterates over all elements in memory order.
+  const T* end() const { return data() + size(); }      ///< One past the last element.
 
+  /// Element `i` in memory (flat, row-major) order, not checked.
   T& operator[](Index i) { return storage_[static_cast<std::size_t>(i)]; }
+  /// Element `i` in memory (flat, row-major) order, not checked.
   T operator[](Index i) const { return storage_[static_cast<std::size_t>(i)]; }
 
   /// Changes the shape; keeps the storage if it is large enough (it only ever grows), so that
@@ -139,19 +155,24 @@ class Tensor {
     return t;
   }
 
+  /// Sets every element to `value`.
   void fill(T value) { std::fill(begin(), end(), value); }
 
+  /// A non-owning view of the whole tensor (what layers take).
   TensorView<T> view() { return {data(), shape_}; }
+  /// A read-only view of the whole tensor.
   TensorView<const T> view() const { return {data(), shape_}; }
 
   /// (dim(0), size / dim(0)) as a row-major matrix: one sample per row.
   auto matrix() { return view().matrix(); }
+  /// The same, read-only.
   auto matrix() const { return view().matrix(); }
 
   /// The storage as an Eigen TensorMap of rank R (R must equal rank()); defined in
   /// tensor_map.hpp, which brings in Eigen's Tensor module.
   template <int R>
   auto tensor();
+  /// The same, read-only (a TensorMap of const elements).
   template <int R>
   auto tensor() const;
 

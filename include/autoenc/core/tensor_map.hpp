@@ -1,7 +1,8 @@
-// Views of a Tensor through Eigen's Tensor module (unsupported/Eigen/CXX11/Tensor): x.tensor<4>()
-// is an Eigen::TensorMap of rank 4 over the same memory, for code that wants Eigen's tensor
-// expressions (index by (n, i, j, c), slices, contractions). Opt-in: the module takes seconds
-// to compile, and the library's own code does not need it.
+/// @file
+/// Views of a Tensor through Eigen's Tensor module (unsupported/Eigen/CXX11/Tensor): `x.tensor<4>()`
+/// is an Eigen::TensorMap of rank 4 over the same memory, for code that wants Eigen's tensor
+/// expressions (index by (n, i, j, c), slices, contractions). Opt-in: the module takes seconds
+/// to compile, and the library's own code does not need it.
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,5 +1,6 @@
-// Timer: wall and CPU time of a block of work, reported the way Jupyter's %%time does
-// ("CPU times: user 17.2 s, sys: 1.1 s, total: 18.3 s" / "Wall time: 13.4 s").
+/// @file
+/// Timer: wall and CPU time of a block of work, reported the way Jupyter's \%\%time does
+/// ("CPU times: user 17.2 s, sys: 1.1 s, total: 18.3 s" / "Wall time: 13.4 s").
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -12,13 +13,17 @@
 
 namespace autoenc {
 
+/// Wall and CPU time since construction or restart(), printed like Jupyter's \%\%time.
 class Timer {
  public:
+  /// Starts timing.
   Timer() { restart(); }
+  /// Starts timing again from now.
   void restart() {
     wall_ = std::chrono::steady_clock::now();
     cpu_ = cpu_seconds();
   }
+  /// Wall-clock seconds since the start (a steady clock).
   double wall_seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count(); }
   /// User and system CPU seconds of the whole process (all threads) since the start.
   std::pair<double, double> cpu() const {

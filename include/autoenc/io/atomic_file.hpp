@@ -1,11 +1,12 @@
-// Writing files so that a reader never sees half of one: the bytes go to a temporary file in
-// the same directory, are flushed to disk, and the temporary is renamed over the target.
-// rename() within one file system is atomic, so the target holds either the old contents or
-// the new ones, even if the process dies in the middle.
-//
-// Tests inject failures (a full disk, a read-only file system) into each step through
-// file_write_fault_injector(); the bytes are written in chunks so that a failure, or a kill, can
-// land in the middle of a file.
+/// @file
+/// Writing files so that a reader never sees half of one: the bytes go to a temporary file in
+/// the same directory, are flushed to disk, and the temporary is renamed over the target.
+/// rename() within one file system is atomic, so the target holds either the old contents or
+/// the new ones, even if the process dies in the middle.
+///
+/// Tests inject failures (a full disk, a read-only file system) into each step through
+/// file_write_fault_injector(); the bytes are written in chunks so that a failure, or a kill, can
+/// land in the middle of a file.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "../core/error.hpp"
+#include "../core/precompiled.hpp"
 
 namespace autoenc {
 
@@ -44,7 +46,9 @@ constexpr std::size_t kWriteChunk = std::size_t(1) << 20;
 
 /// Writes `size` bytes to `path` atomically (temporary file, fsync, rename). Throws IoError
 /// and leaves any previous file at `path` untouched if anything fails.
-inline void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+AUTOENC_FUNC void write_file_atomically(const std::string& path, const void* data, std::size_t size);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
   std::string tmp = path + ".tmp-XXXXXX";
   std::vector<char> name(tmp.begin(), tmp.end());
   name.push_back('\0');
@@ -86,7 +90,9 @@ inline void write_file_atomically(const std::string& path, const void* data, std
   if (const int err = detail::injected_fault("rename", path)) fail("rename failed", err, true);
   if (::rename(name.data(), path.c_str()) != 0) fail("rename failed", errno, true);
 }
+#endif
 
+/// Writes the bytes of a string to `path` atomically, as above.
 inline void write_file_atomically(const std::string& path, const std::string& bytes) {
   write_file_atomically(path, bytes.data(), bytes.size());
 }

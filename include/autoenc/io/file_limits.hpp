@@ -1,4 +1,5 @@
-// The one limit every reader of data and model files applies before allocating.
+/// @file
+/// The one limit every reader of data and model files applies before allocating.
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,12 +1,14 @@
-// The IDX file format of MNIST and Fashion-MNIST, plain or gzip-compressed.
-//
-//   bytes 0-1  zero          byte 2  element type (0x08 = unsigned byte)    byte 3  rank r
-//   then r big-endian uint32 dimensions, then the elements, row-major.
-// Images are 0x00000803 (count, rows, cols), labels 0x00000801 (count).
-//
-// A file is checked before anything is allocated for it: the header's dimensions must fit the
-// file's real size (plain files) and a size limit (all files); compressed data is read in
-// pieces, so a lying header cannot make the reader allocate more than the data it contains.
+/// @file
+/// The IDX file format of MNIST and Fashion-MNIST, plain or gzip-compressed.
+///
+///     bytes 0-1  zero          byte 2  element type (0x08 = unsigned byte)    byte 3  rank r
+///     then r big-endian uint32 dimensions, then the elements, row-major.
+///
+/// Images are 0x00000803 (count, rows, cols), labels 0x00000801 (count).
+///
+/// A file is checked before anything is allocated for it: the header's dimensions must fit the
+/// file's real size (plain files) and a size limit (all files); compressed data is read in
+/// pieces, so a lying header cannot make the reader allocate more than the data it contains.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/precompiled.hpp"
 #include "../core/tensor.hpp"
 #include "file_limits.hpp"
 
@@ -28,8 +31,8 @@ namespace autoenc {
 
 /// The raw contents of an IDX file of unsigned bytes.
 struct IdxArray {
-  std::vector<Index> dims;
-  std::vector<std::uint8_t> data;
+  std::vector<Index> dims;         ///< The header's dimensions, outermost first.
+  std::vector<std::uint8_t> data;  ///< The elements, row-major.
 };
 
 namespace detail {
@@ -40,7 +43,9 @@ struct GzCloser {
   }
 };
 
-inline bool file_is_gzip(const std::string& path) {
+AUTOENC_FUNC bool file_is_gzip(const std::string& path);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC bool file_is_gzip(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return false;
   unsigned char m[2] = {0, 0};
@@ -48,9 +53,12 @@ inline bool file_is_gzip(const std::string& path) {
   std::fclose(f);
   return gz;
 }
+#endif
 
 /// Reads up to n bytes; returns how many were read. Throws on a corrupt gzip stream.
-inline std::size_t gz_read(gzFile f, void* buf, std::size_t n, const std::string& path) {
+AUTOENC_FUNC std::size_t gz_read(gzFile f, void* buf, std::size_t n, const std::string& path);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC std::size_t gz_read(gzFile f, void* buf, std::size_t n, const std::string& path) {
   std::size_t total = 0;
   while (total < n) {
     const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 30));
@@ -65,11 +73,14 @@ inline std::size_t gz_read(gzFile f, void* buf, std::size_t n, const std::string
   }
   return total;
 }
+#endif
 
 }  // namespace detail
 
 /// Reads an IDX file of unsigned bytes (plain or .gz, detected from its contents).
-inline IdxArray read_idx(const std::string& path) {
+AUTOENC_FUNC IdxArray read_idx(const std::string& path);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC IdxArray read_idx(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) throw IoError("'" + path + "': file not found");
   const bool gz = detail::file_is_gzip(path);
@@ -136,6 +147,7 @@ inline IdxArray read_idx(const std::string& path) {
     throw IoError("'" + path + "': unexpected bytes after the " + dims_text + " elements the header declares");
   return out;
 }
+#endif
 
 /// Images from an IDX file (count, rows, cols) as a (count, rows, cols, 1) tensor scaled to [0, 1].
 template <class T = DefaultScalar>
@@ -151,12 +163,15 @@ Tensor<T> load_idx_images(const std::string& path) {
 }
 
 /// Labels from an IDX file of rank 1.
-inline std::vector<int> load_idx_labels(const std::string& path) {
+AUTOENC_FUNC std::vector<int> load_idx_labels(const std::string& path);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC std::vector<int> load_idx_labels(const std::string& path) {
   IdxArray a = read_idx(path);
   if (a.dims.size() != 1)
     throw IoError("'" + path + "': a label file has 1 dimension, this one has " + std::to_string(a.dims.size()) +
                   (a.dims.size() == 3 ? " (is it an image file?)" : ""));
   return std::vector<int>(a.data.begin(), a.data.end());
 }
+#endif
 
 }  // namespace autoenc

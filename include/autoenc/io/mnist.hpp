@@ -1,4 +1,5 @@
-// MNIST and Fashion-MNIST: the four IDX files of a data set folder, loaded and checked.
+/// @file
+/// MNIST and Fashion-MNIST: the four IDX files of a data set folder, loaded and checked.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/precompiled.hpp"
 #include "../core/named_args.hpp"
 #include "../core/tensor.hpp"
 #include "idx.hpp"
@@ -18,14 +20,18 @@ namespace autoenc {
 /// A data set of labelled images: images are (count, rows, cols, 1) in [0, 1], labels 0-9.
 template <class T = DefaultScalar>
 struct ImageDataset {
-  Tensor<T> train_images, test_images;
-  std::vector<int> train_labels, test_labels;
+  /// The training images (Keras's x_train).
+  Tensor<T> train_images, test_images;  ///< The test images (x_test).
+  /// The digit of each training image (y_train).
+  std::vector<int> train_labels, test_labels;  ///< The digit of each test image (y_test).
 };
 
 namespace detail {
 
 /// The file for `stem` in `dir`: stem, stem.gz, or the "train-images.idx3-ubyte" spelling.
-inline std::string find_idx_file(const std::string& dir, const std::string& stem) {
+AUTOENC_FUNC std::string find_idx_file(const std::string& dir, const std::string& stem);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC std::string find_idx_file(const std::string& dir, const std::string& stem) {
   std::string dotted = stem;
   const auto dash = dotted.rfind("-idx");
   if (dash != std::string::npos) dotted[dash] = '.';
@@ -39,6 +45,7 @@ inline std::string find_idx_file(const std::string& dir, const std::string& stem
   throw IoError("'" + dir + "': no " + stem + " file (tried " + tried[0] + ", " + tried[1] + ", " +
                 tried[2] + ", " + tried[3] + "); run scripts/fetch-data.sh or pass --data DIR");
 }
+#endif
 
 }  // namespace detail
 
@@ -51,7 +58,7 @@ inline constexpr ArgName<LimitTag, Index> limit{};
 struct MnistOptions {
   Index limit = 0;  ///< the first `limit` images of each set; 0: all of them
 
-  void set(NamedArg<LimitTag, Index> a) { limit = a.value; }
+  void set(NamedArg<LimitTag, Index> a) { limit = a.value; }  ///< ae::limit
 };
 
 namespace detail {
@@ -125,5 +132,11 @@ ImageDataset<T> load_mnist(const std::string& dir, Args&&... args) {
   detail::apply_named_args(options, std::forward<Args>(args)...);
   return load_mnist<T>(dir, options);
 }
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template ImageDataset<float> load_mnist<float>(const std::string&, const MnistOptions&);
+extern template ImageDataset<double> load_mnist<double>(const std::string&, const MnistOptions&);
+#endif
 
 }  // namespace autoenc

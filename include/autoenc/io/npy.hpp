@@ -1,9 +1,11 @@
-// NumPy's .npy format, so arrays move between autoenc, Python and other tools.
-//
-//   "\x93NUMPY", major, minor, header length (uint16 for v1, uint32 for v2/v3), then a Python
-//   dict literal such as {'descr': '<f4', 'fortran_order': False, 'shape': (60000, 64), },
-//   padded with spaces and a newline to a multiple of 64 bytes, then the raw elements.
-// Supported element types: float32, float64, uint8, int32, int64, little-endian, C order.
+/// @file
+/// NumPy's .npy format, so arrays move between autoenc, Python and other tools.
+///
+///     "\x93NUMPY", major, minor, header length (uint16 for v1, uint32 for v2/v3), then a Python
+///     dict literal such as {'descr': '<f4', 'fortran_order': False, 'shape': (60000, 64), },
+///     padded with spaces and a newline to a multiple of 64 bytes, then the raw elements.
+///
+/// Supported element types: float32, float64, uint8, int32, int64, little-endian, C order.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -18,14 +20,24 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/precompiled.hpp"
 #include "../core/tensor.hpp"
 #include "atomic_file.hpp"
 #include "file_limits.hpp"
 
 namespace autoenc {
 
-enum class DType { float32, float64, uint8, int32, int64 };
+/// The element types a .npy file may hold here (NumPy's dtype names; '<f4', '<f8', '|u1',
+/// '<i4', '<i8' in the header).
+enum class DType {
+  float32,  ///< float, '<f4'
+  float64,  ///< double, '<f8'
+  uint8,    ///< std::uint8_t, '|u1'
+  int32,    ///< std::int32_t, '<i4'
+  int64     ///< std::int64_t, '<i8'
+};
 
+/// NumPy's name of the type: "float32", "uint8", ...
 inline const char* dtype_name(DType t) {
   switch (t) {
     case DType::float32: return "float32";
@@ -37,6 +49,7 @@ inline const char* dtype_name(DType t) {
   return "?";
 }
 
+/// Bytes per element.
 inline std::size_t dtype_size(DType t) {
   switch (t) {
     case DType::float32: return 4;
@@ -64,10 +77,11 @@ constexpr DType dtype_of() {
 
 /// An array read from a .npy file: its element type, shape and raw little-endian bytes.
 struct NpyArray {
-  DType dtype = DType::float32;
-  Shape shape;
-  std::vector<char> bytes;
+  DType dtype = DType::float32;  ///< The element type the file declares.
+  Shape shape;                   ///< The file's shape (rank 0 for a scalar).
+  std::vector<char> bytes;       ///< size() elements of dtype, C order.
 
+  /// Number of elements.
   Index size() const { return shape.size(); }
 
   /// Element i converted to T.
@@ -138,7 +152,9 @@ inline DType npy_dtype(const std::string& descr, const std::string& path) {
 }  // namespace detail
 
 /// Reads a .npy file; a malformed, truncated or unsupported file throws IoError saying why.
-inline NpyArray read_npy(const std::string& path) {
+AUTOENC_FUNC NpyArray read_npy(const std::string& path);
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC NpyArray read_npy(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) throw IoError("'" + path + "': file not found");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
@@ -213,6 +229,7 @@ inline NpyArray read_npy(const std::string& path) {
     throw IoError("'" + path + "': read error in the data");
   return a;
 }
+#endif
 
 /// Reads a .npy file of any supported dtype into a tensor of T.
 template <class T = DefaultScalar>
@@ -245,6 +262,7 @@ void save_npy(const std::string& path, const T* data, const Shape& shape) {
   write_file_atomically(path, out);
 }
 
+/// Writes a tensor as a .npy file of its shape (`np.load` gives the same array).
 template <class T>
 void save_npy(const std::string& path, const Tensor<T>& t) {
   save_npy(path, t.data(), t.shape());
@@ -255,5 +273,13 @@ inline void save_npy(const std::string& path, const std::vector<int>& values) {
   std::vector<std::int64_t> v(values.begin(), values.end());
   save_npy(path, v.data(), Shape{static_cast<Index>(v.size())});
 }
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template void save_npy<float>(const std::string&, const float*, const Shape&);
+extern template void save_npy<double>(const std::string&, const double*, const Shape&);
+extern template Tensor<float> load_npy<float>(const std::string&);
+extern template Tensor<double> load_npy<double>(const std::string&);
+#endif
 
 }  // namespace autoenc

@@ -1,6 +1,7 @@
-// PNG output: single images and grids of gray images (the chapter's reconstruction figures),
-// written atomically. The encoder is the PNG format itself (a few chunks around a zlib stream of
-// filtered rows), so writing PNGs needs zlib and nothing else.
+/// @file
+/// PNG output: single images and grids of gray images (the chapter's reconstruction figures),
+/// written atomically. The encoder is the PNG format itself (a few chunks around a zlib stream of
+/// filtered rows), so writing PNGs needs zlib and nothing else.
 // SPDX-License-Identifier: MIT
 #pragma once
 

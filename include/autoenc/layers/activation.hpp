@@ -1,15 +1,18 @@
-// Activation functions, applied element-wise, and their derivatives.
-//
-// Every derivative here is written as a function of the activation's OUTPUT y = f(z), so a
-// layer needs to keep only y for its backward pass (no copy of the pre-activation z):
-//   relu     y = max(z, 0)                         f'(z) = [y > 0]
-//   sigmoid  y = 1 / (1 + e^-z)                    f'(z) = y (1 - y)
-//   tanh     y = tanh z                            f'(z) = 1 - y^2
-//   elu      y = z if z > 0, else a (e^z - 1)      f'(z) = 1 if y > 0, else y + a     (a = 1)
-//   selu     y = s z if z > 0, else s a (e^z - 1)  f'(z) = s if y > 0, else y + s a
-//   softplus y = log(1 + e^z)                      f'(z) = sigmoid(z) = 1 - e^-y
-//   linear   y = z                                 f'(z) = 1
-// The loops are Eigen array expressions, which Eigen vectorises (including exp and tanh).
+/// @file
+/// Activation functions, applied element-wise, and their derivatives.
+///
+/// Every derivative here is written as a function of the activation's OUTPUT y = f(z), so a
+/// layer needs to keep only y for its backward pass (no copy of the pre-activation z):
+///
+///     relu     y = max(z, 0)                         f'(z) = [y > 0]
+///     sigmoid  y = 1 / (1 + e^-z)                    f'(z) = y (1 - y)
+///     tanh     y = tanh z                            f'(z) = 1 - y^2
+///     elu      y = z if z > 0, else a (e^z - 1)      f'(z) = 1 if y > 0, else y + a     (a = 1)
+///     selu     y = s z if z > 0, else s a (e^z - 1)  f'(z) = s if y > 0, else y + s a
+///     softplus y = log(1 + e^z)                      f'(z) = sigmoid(z) = 1 - e^-y
+///     linear   y = z                                 f'(z) = 1
+///
+/// The loops are Eigen array expressions, which Eigen vectorises (including exp and tanh).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -23,7 +26,16 @@
 
 namespace autoenc {
 
-enum class Activation { linear, relu, sigmoid, tanh, elu, selu, softplus };
+/// The activations a layer can apply to its output (Keras's names; formulas in the file's table).
+enum class Activation {
+  linear,   ///< "linear": none, y = z
+  relu,     ///< "relu": max(z, 0)
+  sigmoid,  ///< "sigmoid": 1 / (1 + e^-z), computed without overflow
+  tanh,     ///< "tanh"
+  elu,      ///< "elu": z for z > 0, else e^z - 1
+  selu,     ///< "selu": scaled elu, s = 1.0507, a = 1.6733 (self-normalising)
+  softplus  ///< "softplus": log(1 + e^z)
+};
 
 /// Keras's name for an activation: "relu", "elu", ...
 inline const char* activation_name(Activation a) {
@@ -52,11 +64,15 @@ inline Activation activation_from_name(const std::string& name) {
 /// An activation given by enum or by Keras's name: Activation::elu, "elu" and
 /// std::string("elu") are all accepted wherever an activation is asked for.
 struct ActivationSpec {
-  Activation value;
+  Activation value;  ///< The activation named.
+  /// From the enum.
   ActivationSpec(Activation a) : value(a) {}                                 // NOLINT: implicit on purpose
+  /// From Keras's name; ConfigError for an unknown one.
   ActivationSpec(const char* name) : value(activation_from_name(name)) {}     // NOLINT
+  /// From Keras's name; ConfigError for an unknown one.
   ActivationSpec(const std::string& name) : value(activation_from_name(name)) {}  // NOLINT
-  ActivationSpec(std::nullptr_t) = delete;  // Dense(64, 0) is a mistake, not "no activation"
+  ActivationSpec(std::nullptr_t) = delete;  ///< Dense(64, 0) is a mistake, not "no activation"
+  /// Usable wherever an Activation is.
   operator Activation() const { return value; }                              // NOLINT
 };
 
@@ -133,9 +149,11 @@ void activation_backward(Activation a, const T* y_data, const T* dy_data, T* dz_
   }
 }
 
-/// f(z) for one value: the reference the tests and plots use.
-inline double activation_value(Activation a, double z) {
-  double y = z;
+/// f(z) for one value, in double: the reference the tests and plots use. (A template so that
+/// only the files that call it compile its double instantiation.)
+template <class Real>
+double activation_value(Activation a, Real z) {
+  double y = static_cast<double>(z);
   activation_forward<double>(a, &y, 1);
   return y;
 }

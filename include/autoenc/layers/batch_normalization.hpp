@@ -1,5 +1,6 @@
-// BatchNormalization over the last axis (the channels), with Keras's defaults and moving
-// statistics kept as non-trainable state.
+/// @file
+/// BatchNormalization over the last axis (the channels), with Keras's defaults and moving
+/// statistics kept as non-trainable state.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,10 +20,11 @@ namespace autoenc {
 
 /// momentum and epsilon, with Keras's names and defaults (ae::momentum, ae::epsilon).
 struct BatchNormalizationOptions {
-  double momentum = 0.99;
-  double epsilon = 1e-3;
-  void set(NamedArg<MomentumTag, double> a) { momentum = a.value; }
-  void set(NamedArg<EpsilonTag, double> a) { epsilon = a.value; }
+  double momentum = 0.99;  ///< weight of the old moving statistics, in [0, 1]
+  double epsilon = 1e-3;   ///< added to the variance before the square root, > 0
+  void set(NamedArg<MomentumTag, double> a) { momentum = a.value; }  ///< ae::momentum
+  void set(NamedArg<EpsilonTag, double> a) { epsilon = a.value; }    ///< ae::epsilon
+  /// Throws ConfigError for a value out of range.
   void validate() const {
     if (!(momentum >= 0 && momentum <= 1))
       throw ConfigError("BatchNormalization: momentum must be in [0, 1], got " + std::to_string(momentum));
@@ -34,11 +36,11 @@ struct BatchNormalizationOptions {
 /// Keras's BatchNormalization(axis=-1): each of the C channels (the last axis) is normalised over
 /// every other axis. With the M = batch * (values per sample / C) values x_m of a channel:
 ///
-///   training:   mean = (1/M) sum x_m,   var = (1/M) sum (x_m - mean)^2     (biased, as Keras)
-///               y_m = gamma (x_m - mean) / sqrt(var + epsilon) + beta
-///               moving_mean     = moving_mean     * momentum + mean * (1 - momentum)
-///               moving_variance = moving_variance * momentum + var  * (1 - momentum)
-///   inference:  y_m = gamma (x_m - moving_mean) / sqrt(moving_variance + epsilon) + beta
+///     training:   mean = (1/M) sum x_m,   var = (1/M) sum (x_m - mean)^2     (biased, as Keras)
+///                 y_m = gamma (x_m - mean) / sqrt(var + epsilon) + beta
+///                 moving_mean     = moving_mean     * momentum + mean * (1 - momentum)
+///                 moving_variance = moving_variance * momentum + var  * (1 - momentum)
+///     inference:  y_m = gamma (x_m - moving_mean) / sqrt(moving_variance + epsilon) + beta
 ///
 /// gamma and beta are the trainable weights (Keras's order; init 1 and 0). moving_mean and
 /// moving_variance are non-trainable state (init 0 and 1; state_shapes()), which the model saves
@@ -56,14 +58,15 @@ class BatchNormalization : public Layer<T> {
   /// BatchNormalization() or BatchNormalization(ae::momentum = 0.9, ae::epsilon = 1e-5).
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   explicit BatchNormalization(Args&&... args) : s_(make_options(std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct (checked: ConfigError).
   explicit BatchNormalization(const BatchNormalizationOptions& options) : s_(options) { s_.validate(); }
 
   std::string kind() const override { return "BatchNormalization"; }
   std::string config_string() const override {
     return "axis=-1, momentum=" + detail::config_number(s_.momentum) + ", epsilon=" + detail::config_number(s_.epsilon);
   }
-  const BatchNormalizationOptions& options() const { return s_; }
-  Index channels() const { return channels_; }
+  const BatchNormalizationOptions& options() const { return s_; }  ///< momentum and epsilon
+  Index channels() const { return channels_; }  ///< C, the size of the last axis (0 before build)
 
   Shape build(const Shape& in) override {
     if (in.rank() == 0 || in[in.rank() - 1] <= 0)
@@ -96,17 +99,22 @@ class BatchNormalization : public Layer<T> {
     }
   }
 
-  using Vector = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+  using Vector = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;  ///< C values in the layer's buffers
   /// Read/write access to the weights and the moving statistics, for inspection and tests.
   Vector gamma() { return {this->params(), channels_}; }
-  Vector beta() { return {this->params() + channels_, channels_}; }
+  Vector beta() { return {this->params() + channels_, channels_}; }  ///< The shift beta (C), read/write.
+  /// The moving mean (C), read/write; ConfigError when no model bound the state.
   Vector moving_mean() { return {require_state("moving_mean"), channels_}; }
+  /// The moving variance (C), read/write; ConfigError when no model bound the state.
   Vector moving_variance() { return {require_state("moving_variance") + channels_, channels_}; }
   /// The mean and (biased) variance of the last training batch, per channel.
   const std::vector<double>& batch_mean() const { return mean_; }
+  /// The (biased) variance of the last training batch, per channel.
   const std::vector<double>& batch_variance() const { return var_; }
 
  protected:
+  /// y = gamma (x - mean) / sqrt(var + epsilon) + beta, with the batch's statistics in training
+  /// (updating the moving ones) and the moving statistics in inference.
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index C = channels_, rows = x.size() / C;
     if (rows == 0) return;
@@ -134,11 +142,12 @@ class BatchNormalization : public Layer<T> {
         x.size() > kParallelWork);
   }
 
-  // With xhat = (x - center) inv_std and y = gamma xhat + beta, summing over the M rows:
-  //   dbeta = sum dy,   dgamma = sum dy xhat
-  //   inference (center, inv_std constants):   dx = gamma inv_std dy
-  //   training (center = mean, inv_std = 1 / sqrt(var + eps) depend on every x of the channel):
-  //     dx = gamma inv_std (dy - dbeta / M - xhat dgamma / M)
+  /// With xhat = (x - center) inv_std and y = gamma xhat + beta, summing over the M rows:
+  ///
+  ///     dbeta = sum dy,   dgamma = sum dy xhat
+  ///     inference (center, inv_std constants):   dx = gamma inv_std dy
+  ///     training (center = mean, inv_std = 1 / sqrt(var + eps) depend on every x of the channel):
+  ///       dx = gamma inv_std (dy - dbeta / M - xhat dgamma / M)
   void backward_impl(TensorView<const T> x, TensorView<const T>, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index C = channels_, rows = x.size() / C;

@@ -1,7 +1,9 @@
-// The element-wise ends of Dense and the convolutions, shared: a bias per output channel and
-// the activation, forward and backward, over a (rows, channels) block.
-//   forward:   y[r, c] = f(z[r, c] + b[c])                 (in place: z comes in as y)
-//   backward:  dz[r, c] = dy[r, c] f'(z[r, c]),   db[c] = sum over r of dz[r, c]
+/// @file
+/// The element-wise ends of Dense and the convolutions, shared: a bias per output channel and
+/// the activation, forward and backward, over a (rows, channels) block.
+///
+///     forward:   y[r, c] = f(z[r, c] + b[c])                 (in place: z comes in as y)
+///     backward:  dz[r, c] = dy[r, c] f'(z[r, c]),   db[c] = sum over r of dz[r, c]
 // SPDX-License-Identifier: MIT
 #pragma once
 

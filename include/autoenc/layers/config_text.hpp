@@ -1,6 +1,7 @@
-// How layers write a real-valued setting in config_string(): the shortest form that reads back
-// to six significant digits ("0.5", "0.99", "0.001", "1e-05"), as Python prints Keras's configs,
-// rather than std::to_string's fixed six decimals ("0.000010").
+/// @file
+/// How layers write a real-valued setting in config_string(): the shortest form that reads back
+/// to six significant digits ("0.5", "0.99", "0.001", "1e-05"), as Python prints Keras's configs,
+/// rather than std::to_string's fixed six decimals ("0.000010").
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,4 +1,5 @@
-// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM.
+/// @file
+/// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -29,11 +30,13 @@ class Conv2D : public Layer<T> {
   /// Conv2D(filters, kernel_size, ae::strides = ..., ae::padding = ..., ae::activation = ...).
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   Conv2D(Index filters, Size2 kernel_size, Args&&... args) : s_(make_options(filters, kernel_size, std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct (checked: ConfigError).
   explicit Conv2D(const ConvOptions& options) : s_(options) { s_.validate("Conv2D"); }
 
   std::string kind() const override { return "Conv2D"; }
   std::string config_string() const override { return s_.to_string(); }
   Activation activation() const override { return s_.activation; }
+  /// filters, kernel_size, strides, padding, activation.
   const ConvOptions& options() const { return s_; }
 
   Shape build(const Shape& in) override {
@@ -51,11 +54,13 @@ class Conv2D : public Layer<T> {
 
   /// The kernel as a (kh * kw * in_channels, filters) matrix (row (p, q, c)), and the bias.
   MatrixMap<T> kernel() { return {this->params(), patch(), s_.filters}; }
+  /// The bias b (filters), read/write.
   Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), s_.filters}; }
+  /// Sizes, strides and padding of the convolution (valid after build).
   const ConvGeometry& geometry() const { return geometry_; }
 
  protected:
-  // cols = im2col(x);  y = f(cols W + b)
+  /// cols = im2col(x);  y = f(cols W + b)
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
     im2col_of(x);
@@ -64,7 +69,7 @@ class Conv2D : public Layer<T> {
     detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
   }
 
-  // dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
+  /// dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;

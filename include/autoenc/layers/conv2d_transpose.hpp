@@ -1,5 +1,6 @@
-// Conv2DTranspose: the adjoint (transpose) of a 2-D convolution, which upsamples; in the
-// chapter's decoder it undoes the encoder's stride-2 convolutions.
+/// @file
+/// Conv2DTranspose: the adjoint (transpose) of a 2-D convolution, which upsamples; in the
+/// chapter's decoder it undoes the encoder's stride-2 convolutions.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -23,8 +24,10 @@ namespace autoenc {
 ///
 /// It is written as the adjoint of the convolution C that maps the output image back to the
 /// input (kernel K read as a Conv2D kernel from `filters` to `in_channels` channels):
-///   forward:   y = f(C^T(x) + b),   C^T(x) = col2im(x K^T)
-///   backward:  dcols = im2col(dz),  dK = dcols^T x,  dx = C(dz) = dcols K
+///
+///     forward:   y = f(C^T(x) + b),   C^T(x) = col2im(x K^T)
+///     backward:  dcols = im2col(dz),  dK = dcols^T x,  dx = C(dz) = dcols K
+///
 /// so the one pair im2col / col2im serves Conv2D and Conv2DTranspose alike.
 template <class T = DefaultScalar>
 class Conv2DTranspose : public Layer<T> {
@@ -32,11 +35,13 @@ class Conv2DTranspose : public Layer<T> {
   /// Conv2DTranspose(filters, kernel_size, ae::strides = ..., ae::padding = ..., ae::activation = ...).
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   Conv2DTranspose(Index filters, Size2 kernel_size, Args&&... args) : s_(make_options(filters, kernel_size, std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct (checked: ConfigError).
   explicit Conv2DTranspose(const ConvOptions& options) : s_(options) { s_.validate("Conv2DTranspose"); }
 
   std::string kind() const override { return "Conv2DTranspose"; }
   std::string config_string() const override { return s_.to_string(); }
   Activation activation() const override { return s_.activation; }
+  /// filters, kernel_size, strides, padding, activation.
   const ConvOptions& options() const { return s_; }
 
   Shape build(const Shape& in) override {
@@ -54,10 +59,14 @@ class Conv2DTranspose : public Layer<T> {
 
   /// The kernel as a (kh * kw * filters, in_channels) matrix, and the bias.
   MatrixMap<T> kernel() { return {this->params(), patch(), channels_}; }
+  /// The bias b (filters), read/write.
   Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), s_.filters}; }
+  /// The geometry of the convolution C whose adjoint this layer is: its "in" is this layer's
+  /// output, its "out" this layer's input (valid after build).
   const ConvGeometry& geometry() const { return geometry_; }
 
  protected:
+  /// y = f(col2im(x K^T) + b)
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
     cols_.resize(Shape{in_pixels, patch()});
@@ -69,6 +78,7 @@ class Conv2DTranspose : public Layer<T> {
                                   this->applied_activation());
   }
 
+  /// dz = dy * f'(z);  db = sum of dz over pixels;  dcols = im2col(dz);  dK = dcols^T x;  dx = dcols K
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;

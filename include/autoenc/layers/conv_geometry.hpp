@@ -1,13 +1,17 @@
-// The geometry of a 2-D convolution in Keras's (TensorFlow's) conventions: the one place where
-// output sizes and paddings are computed.
-//
-//   valid:  out = floor((in - kernel) / stride) + 1          (no padding; needs in >= kernel)
-//   same:   out = ceil(in / stride),  padding total = max((out - 1) stride + kernel - in, 0),
-//           of which floor(total / 2) goes before (top/left) and the rest after (bottom/right)
-// A transposed convolution maps `in` to (Keras's deconv_output_length)
-//   valid:  out = in stride + max(kernel - stride, 0)
-//   same:   out = in stride
-// and is computed as the adjoint of the convolution from that `out` back to `in`.
+/// @file
+/// The geometry of a 2-D convolution in Keras's (TensorFlow's) conventions: the one place where
+/// output sizes and paddings are computed.
+///
+///     valid:  out = floor((in - kernel) / stride) + 1          (no padding; needs in >= kernel)
+///     same:   out = ceil(in / stride),  padding total = max((out - 1) stride + kernel - in, 0),
+///             of which floor(total / 2) goes before (top/left) and the rest after (bottom/right)
+///
+/// A transposed convolution maps `in` to (Keras's deconv_output_length)
+///
+///     valid:  out = in stride + max(kernel - stride, 0)
+///     same:   out = in stride
+///
+/// and is computed as the adjoint of the convolution from that `out` back to `in`.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,10 +23,16 @@
 
 namespace autoenc {
 
-enum class Padding { valid, same };
+/// Keras's padding of a convolution or pooling window (formulas in the file's description).
+enum class Padding {
+  valid,  ///< "valid": no padding; the window stays inside the image
+  same    ///< "same": zeros around the image so that out = ceil(in / stride)
+};
 
+/// Keras's name: "valid" or "same".
 inline const char* padding_name(Padding p) { return p == Padding::valid ? "valid" : "same"; }
 
+/// "valid" or "same"; ConfigError otherwise.
 inline Padding padding_from_name(const std::string& s) {
   if (s == "valid") return Padding::valid;
   if (s == "same") return Padding::same;
@@ -31,19 +41,27 @@ inline Padding padding_from_name(const std::string& s) {
 
 /// A padding given by enum or by Keras's name ("valid", "same").
 struct PaddingSpec {
-  Padding value;
+  Padding value;  ///< The padding named.
+  /// From the enum.
   PaddingSpec(Padding p) : value(p) {}                                // NOLINT: implicit on purpose
+  /// From Keras's name; ConfigError for an unknown one.
   PaddingSpec(const char* name) : value(padding_from_name(name)) {}    // NOLINT
+  /// From Keras's name; ConfigError for an unknown one.
   PaddingSpec(const std::string& name) : value(padding_from_name(name)) {}  // NOLINT
-  PaddingSpec(std::nullptr_t) = delete;
+  PaddingSpec(std::nullptr_t) = delete;  ///< A 0 or null is not a padding.
+  /// Usable wherever a Padding is.
   operator Padding() const { return value; }                          // NOLINT
 };
 
 /// A pair of sizes in (height, width) order.
 struct Size2 {
-  Index height, width;
+  /// Rows: the vertical size.
+  Index height, width;  ///< Columns: the horizontal size.
+  /// One number for both, as Keras's kernel_size = 3 means (3, 3).
   Size2(Index both) : height(both), width(both) {}  // NOLINT: Keras accepts one number for both
+  /// (height, width).
   Size2(Index h, Index w) : height(h), width(w) {}
+  /// "(3, 3)", as Keras prints a tuple.
   std::string to_string() const { return "(" + std::to_string(height) + ", " + std::to_string(width) + ")"; }
 };
 
@@ -54,6 +72,28 @@ struct ConvGeometry {
   Index in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   Index kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
   Index pad_top = 0, pad_left = 0;
+  /// @var in_h
+  /// Input height.
+  /// @var in_w
+  /// Input width.
+  /// @var out_h
+  /// Output height.
+  /// @var out_w
+  /// Output width.
+  /// @var kernel_h
+  /// Window height.
+  /// @var kernel_w
+  /// Window width.
+  /// @var stride_h
+  /// Vertical step of the window.
+  /// @var stride_w
+  /// Horizontal step of the window.
+  /// @var pad_top
+  /// Zero rows above the image.
+  /// @var pad_left
+  /// Zero columns left of the image.
+
+  /// Elements of one window over `channels` channels: a row of im2col, a column of the kernel.
   Index patch_size(Index channels) const { return kernel_h * kernel_w * channels; }
 };
 

@@ -1,9 +1,10 @@
-// The options Conv2D and Conv2DTranspose share, as named arguments and as a struct, checked in
-// one place:
-//
-//     ae::Conv2D<float>(32, 3, ae::strides = 2, ae::padding = "same", ae::activation = "relu")
-//
-// filters and kernel_size come first, positionally, as Keras users write them; the rest by name.
+/// @file
+/// The options Conv2D and Conv2DTranspose share, as named arguments and as a struct, checked in
+/// one place:
+///
+///     ae::Conv2D<float>(32, 3, ae::strides = 2, ae::padding = "same", ae::activation = "relu")
+///
+/// filters and kernel_size come first, positionally, as Keras users write them; the rest by name.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -26,15 +27,15 @@ inline constexpr ArgName<PaddingTag, PaddingSpec> padding{};
 
 /// filters, kernel_size, strides, padding and activation of a convolution.
 struct ConvOptions {
-  Index filters = 1;
-  Size2 kernel_size = 1;
-  Size2 strides = 1;
-  Padding padding = Padding::valid;
-  Activation activation = Activation::linear;
+  Index filters = 1;                           ///< output channels
+  Size2 kernel_size = 1;                       ///< the window, (height, width)
+  Size2 strides = 1;                           ///< the window's step
+  Padding padding = Padding::valid;            ///< "valid" or "same"
+  Activation activation = Activation::linear;  ///< applied to the output
 
-  void set(NamedArg<StridesTag, Size2> a) { strides = a.value; }
-  void set(NamedArg<PaddingTag, PaddingSpec> a) { padding = a.value; }
-  void set(NamedArg<ActivationTag, ActivationSpec> a) { activation = a.value; }
+  void set(NamedArg<StridesTag, Size2> a) { strides = a.value; }                 ///< ae::strides
+  void set(NamedArg<PaddingTag, PaddingSpec> a) { padding = a.value; }           ///< ae::padding
+  void set(NamedArg<ActivationTag, ActivationSpec> a) { activation = a.value; }  ///< ae::activation
 
   /// Throws ConfigError for a setting no convolution can have.
   void validate(const std::string& kind) const {
@@ -45,6 +46,7 @@ struct ConvOptions {
       throw ConfigError(kind + ": strides must be > 0, got " + strides.to_string());
   }
 
+  /// "filters=32, kernel_size=(3, 3), strides=..., padding=..., activation=..." for config_string().
   std::string to_string() const {
     return "filters=" + std::to_string(filters) + ", kernel_size=" + kernel_size.to_string() + ", strides=" +
            strides.to_string() + ", padding=" + padding_name(padding) + ", activation=" + activation_name(activation);

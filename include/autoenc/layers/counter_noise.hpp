@@ -1,11 +1,14 @@
-// Random numbers addressed by (seed, step, element), for the layers that draw noise in training
-// (Dropout, GaussianNoise).
-//
-// Element i of a training step s gets the bits
-//     key = splitmix64(seed ^ splitmix64(s)),    bits(i) = splitmix64(key + i * golden)
-// (the i-th output of the SplitMix64 generator started at `key`). A number depends only on
-// (seed, s, i) and never on which thread computes it or in which order, so noise is the same with
-// 1 thread or 8, and any element can be drawn alone (no sequential state to replay).
+/// @file
+/// Random numbers addressed by (seed, step, element), for the layers that draw noise in training
+/// (Dropout, GaussianNoise).
+///
+/// Element i of a training step s gets the bits
+///
+///     key = splitmix64(seed ^ splitmix64(s)),    bits(i) = splitmix64(key + i * golden)
+///
+/// (the i-th output of the SplitMix64 generator started at `key`). A number depends only on
+/// (seed, s, i) and never on which thread computes it or in which order, so noise is the same with
+/// 1 thread or 8, and any element can be drawn alone (no sequential state to replay).
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,4 +1,5 @@
-// Dense: a fully connected layer, y = f(x W + b).
+/// @file
+/// Dense: a fully connected layer, y = f(x W + b).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -22,20 +23,32 @@ namespace autoenc {
 template <class T = DefaultScalar>
 class Dense : public Layer<T> {
  public:
-  /// Dense(64, "relu"), Dense(64, Activation::relu) or Dense(64, ae::activation = "relu").
-  explicit Dense(Index units, ActivationSpec activation = Activation::linear)
-      : units_(units), activation_(activation) {
+  /// Dense(64, "relu"), Dense(64, Activation::relu) or Dense(64, ae::activation = "relu"), and
+  /// by name ae::activity_regularizer = ae::l1(1e-4) (a penalty on the output, see
+  /// regularizers.hpp).
+  explicit Dense(Index units) : Dense(units, Activation::linear) {}
+  /// Dense(units, activation, named arguments...): the activation given second, as in Keras.
+  template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
+  Dense(Index units, ActivationSpec activation, Args&&... args) : units_(units), activation_(activation) {
     if (units <= 0) throw ConfigError("Dense: units must be > 0, got " + std::to_string(units));
+    (set(std::forward<Args>(args)), ...);
   }
-  Dense(Index units, NamedArg<ActivationTag, ActivationSpec> activation) : Dense(units, activation.value) {}
+  /// Dense(units, named arguments...): ae::activation, ae::activity_regularizer.
+  template <class First, class... Args, class = std::enable_if_t<detail::all_named_args<First, Args...>>>
+  Dense(Index units, First&& first, Args&&... args) : Dense(units, Activation::linear) {
+    set(std::forward<First>(first));
+    (set(std::forward<Args>(args)), ...);
+  }
 
   std::string kind() const override { return "Dense"; }
   std::string config_string() const override {
-    return "units=" + std::to_string(units_) + ", activation=" + activation_name(activation_);
+    std::string s = "units=" + std::to_string(units_) + ", activation=" + activation_name(activation_);
+    if (this->activity_regularizer().active()) s += ", activity_regularizer=" + this->activity_regularizer().to_string();
+    return s;
   }
 
-  Index units() const { return units_; }
-  Index inputs() const { return inputs_; }
+  Index units() const { return units_; }    ///< Outputs per sample.
+  Index inputs() const { return inputs_; }  ///< Inputs per sample (0 before build).
   Activation activation() const override { return activation_; }
 
   Shape build(const Shape& input_shape) override {
@@ -51,18 +64,20 @@ class Dense : public Layer<T> {
 
   /// Read/write access to the kernel (inputs x units) and bias, for inspection and tests.
   MatrixMap<T> kernel() { return {this->params(), inputs_, units_}; }
+  /// The bias b (units), read/write.
   Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> bias() { return {bias_data(), units_}; }
 
  protected:
-  // y = f(x W + b)
+  /// y = f(x W + b)
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     auto Y = y.matrix();
     detail::gemm(Y, x.matrix(), weights());
     detail::add_bias_and_activate(y.data, y.batch(), units_, bias_data(), this->applied_activation());
   }
 
-  // With z = x W + b and y = f(z):
-  //   dz = dy * f'(z)      dW = x^T dz      db = sum over the batch of dz      dx = dz W^T
+  /// With z = x W + b and y = f(z):
+  ///
+  ///     dz = dy * f'(z)      dW = x^T dz      db = sum over the batch of dz      dx = dz W^T
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index batch = y.batch();
@@ -82,6 +97,9 @@ class Dense : public Layer<T> {
   // Parameters: W (inputs x units, row-major), then b.
   ConstMatrixMap<T> weights() const { return {this->params(), inputs_, units_}; }
   T* bias_data() const { return this->params() + inputs_ * units_; }
+
+  void set(NamedArg<ActivationTag, ActivationSpec> a) { activation_ = a.value; }
+  void set(NamedArg<ActivityRegularizerTag, Regularizer> a) { this->set_activity_regularizer(a.value); }
 
   Index units_;
   Activation activation_;

@@ -1,6 +1,7 @@
-// Dropout: in training, zeroes each input with probability `rate` and scales the kept ones by
-// 1 / (1 - rate) (Keras's inverted dropout), so that the expected output is the input and
-// inference is the identity.
+/// @file
+/// Dropout: in training, zeroes each input with probability `rate` and scales the kept ones by
+/// 1 / (1 - rate) (Keras's inverted dropout), so that the expected output is the input and
+/// inference is the identity.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -37,11 +38,12 @@ class Dropout : public Layer<T> {
   explicit Dropout(double rate) : rate_(rate) {
     if (!(rate >= 0 && rate < 1)) throw ConfigError("Dropout: rate must be in [0, 1), got " + std::to_string(rate));
   }
+  /// Dropout(ae::rate = 0.5).
   explicit Dropout(NamedArg<RateTag, double> rate) : Dropout(rate.value) {}
 
   std::string kind() const override { return "Dropout"; }
   std::string config_string() const override { return "rate=" + detail::config_number(rate_); }
-  double rate() const { return rate_; }
+  double rate() const { return rate_; }  ///< The fraction of inputs zeroed in training.
 
   Shape build(const Shape& input_shape) override { return input_shape; }
 
@@ -55,11 +57,12 @@ class Dropout : public Layer<T> {
   /// Training forward pass number `step()` (counted from 0 since init) draws its mask from
   /// (seed(), step()) and then advances the counter.
   std::uint64_t seed() const { return seed_; }
-  void set_seed(std::uint64_t seed) { seed_ = seed; }
-  std::uint64_t step() const { return step_; }
-  void set_step(std::uint64_t step) { step_ = step; }
+  void set_seed(std::uint64_t seed) { seed_ = seed; }  ///< Sets the seed of the masks.
+  std::uint64_t step() const { return step_; }          ///< Training forward passes since init.
+  void set_step(std::uint64_t step) { step_ = step; }  ///< Sets the pass counter (to replay a mask).
 
  protected:
+  /// training: y = x mask, mask_i = (u_i >= rate) / (1 - rate);  inference: y = x
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index n = x.size();
     masked_ = 0;
@@ -85,7 +88,7 @@ class Dropout : public Layer<T> {
     masked_ = n;
   }
 
-  // training: dx = dy * mask (the forward's, kept in mask_);  inference: dx = dy
+  /// training: dx = dy * mask (the forward's, kept in mask_);  inference: dx = dy
   void backward_impl(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
     if (!dx) return;
     const Index n = dy.size();

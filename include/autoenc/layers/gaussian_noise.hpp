@@ -1,5 +1,6 @@
-// GaussianNoise: adds zero-mean normal noise in training (Keras's regularisation layer);
-// the identity in inference.
+/// @file
+/// GaussianNoise: adds zero-mean normal noise in training (Keras's regularisation layer);
+/// the identity in inference.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -37,11 +38,12 @@ class GaussianNoise : public Layer<T> {
     if (!(stddev >= 0 && std::isfinite(stddev)))
       throw ConfigError("GaussianNoise: stddev must be finite and >= 0, got " + std::to_string(stddev));
   }
+  /// GaussianNoise(ae::stddev = 0.1).
   explicit GaussianNoise(NamedArg<StddevTag, double> stddev) : GaussianNoise(stddev.value) {}
 
   std::string kind() const override { return "GaussianNoise"; }
   std::string config_string() const override { return "stddev=" + detail::config_number(stddev_); }
-  double stddev() const { return stddev_; }
+  double stddev() const { return stddev_; }  ///< The noise's standard deviation.
 
   Shape build(const Shape& input_shape) override { return input_shape; }
 
@@ -55,11 +57,12 @@ class GaussianNoise : public Layer<T> {
   /// Training forward pass number `step()` (counted from 0 since init) draws its noise from
   /// (seed(), step()) and then advances the counter.
   std::uint64_t seed() const { return seed_; }
-  void set_seed(std::uint64_t seed) { seed_ = seed; }
-  std::uint64_t step() const { return step_; }
-  void set_step(std::uint64_t step) { step_ = step; }
+  void set_seed(std::uint64_t seed) { seed_ = seed; }  ///< Sets the seed of the noise.
+  std::uint64_t step() const { return step_; }          ///< Training forward passes since init.
+  void set_step(std::uint64_t step) { step_ = step; }  ///< Sets the pass counter (to replay the noise).
 
  protected:
+  /// training: y = x + stddev z, z ~ N(0, 1);  inference: y = x
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index n = x.size();
     if (!this->training() || stddev_ == 0) {
@@ -76,7 +79,7 @@ class GaussianNoise : public Layer<T> {
         n > kChunk);
   }
 
-  // The noise does not depend on x: dx = dy in both modes.
+  /// The noise does not depend on x: dx = dy in both modes.
   void backward_impl(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
     if (dx) std::copy(dy.data, dy.data + dy.size(), dx.data);
   }

@@ -1,11 +1,14 @@
-// im2col and col2im: how convolutions become matrix products (NHWC layout).
-//
-// im2col lays every window of the input out as one row:
-//   cols[(n, i, j), (p, q, c)] = x[n, i*stride_h + p - pad_top, j*stride_w + q - pad_left, c]
-// (zero where the window hangs over the border), so that a convolution with kernel
-// W[(p, q, c), o] is the product cols * W. col2im is its adjoint: it adds every row back onto
-// the pixels it was read from. Both run in parallel over images; an image's rows only touch that
-// image, so there are no races and the sums are always taken in the same order.
+/// @file
+/// im2col and col2im: how convolutions become matrix products (NHWC layout).
+///
+/// im2col lays every window of the input out as one row:
+///
+///     cols[(n, i, j), (p, q, c)] = x[n, i*stride_h + p - pad_top, j*stride_w + q - pad_left, c]
+///
+/// (zero where the window hangs over the border), so that a convolution with kernel
+/// W[(p, q, c), o] is the product cols * W. col2im is its adjoint: it adds every row back onto
+/// the pixels it was read from. Both run in parallel over images; an image's rows only touch that
+/// image, so there are no races and the sums are always taken in the same order.
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,4 +1,5 @@
-// Keras's default initialisation of kernels: glorot-uniform (biases start at zero).
+/// @file
+/// Keras's default initialisation of kernels: glorot-uniform (biases start at zero).
 // SPDX-License-Identifier: MIT
 #pragma once
 

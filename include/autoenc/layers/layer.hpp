@@ -1,25 +1,26 @@
-// Layer: the interface every layer implements, and the contract between layers and the model.
-//
-// Contract
-//  - build(input_shape) is called once, by the model, with the shape of one sample (no batch).
-//    It checks that the layer can take that input and returns the output shape. A layer that
-//    cannot throws ShapeError; the model adds which layer it is and where it stands.
-//  - The model owns all parameters in one flat buffer (and their gradients in another) and
-//    hands each layer its slices through bind(). init() fills the layer's slice (glorot-uniform
-//    kernels, zero biases, as Keras). Non-trainable state (state_shapes(): BatchNormalization's
-//    moving statistics) lives in a third buffer of the model, bound by bind_state() before init().
-//  - forward(x, y): x is (batch, input_shape...), y is (batch, output_shape...), both owned by
-//    the model. The layer writes every element of y.
-//  - backward(x, y, dy, dx): given the forward pass's x and y and dL/dy, the layer OVERWRITES
-//    its parameter gradients with dL/dparams and, when dx.data is not null, overwrites dx with
-//    dL/dx. Nothing accumulates, so nothing needs zeroing between steps. A layer may reuse what
-//    its last forward computed from x (Conv2D keeps im2col(x)) only when x is that forward's
-//    input (same memory and shape); otherwise it recomputes from x.
-//  - forward and backward are not virtual: they check every view's shape against the built
-//    shapes (a cheap comparison, always on, so a mismatch is an exception and never a write
-//    past a buffer) and then call the layer's forward_impl and backward_impl.
-//  - Scratch memory is kept in members that only grow: after the first batch, a layer allocates
-//    nothing.
+/// @file
+/// Layer: the interface every layer implements, and the contract between layers and the model.
+///
+/// Contract
+///  - build(input_shape) is called once, by the model, with the shape of one sample (no batch).
+///    It checks that the layer can take that input and returns the output shape. A layer that
+///    cannot throws ShapeError; the model adds which layer it is and where it stands.
+///  - The model owns all parameters in one flat buffer (and their gradients in another) and
+///    hands each layer its slices through bind(). init() fills the layer's slice (glorot-uniform
+///    kernels, zero biases, as Keras). Non-trainable state (state_shapes(): BatchNormalization's
+///    moving statistics) lives in a third buffer of the model, bound by bind_state() before init().
+///  - forward(x, y): x is (batch, input_shape...), y is (batch, output_shape...), both owned by
+///    the model. The layer writes every element of y.
+///  - backward(x, y, dy, dx): given the forward pass's x and y and dL/dy, the layer OVERWRITES
+///    its parameter gradients with dL/dparams and, when dx.data is not null, overwrites dx with
+///    dL/dx. Nothing accumulates, so nothing needs zeroing between steps. A layer may reuse what
+///    its last forward computed from x (Conv2D keeps im2col(x)) only when x is that forward's
+///    input (same memory and shape); otherwise it recomputes from x.
+///  - forward and backward are not virtual: they check every view's shape against the built
+///    shapes (a cheap comparison, always on, so a mismatch is an exception and never a write
+///    past a buffer) and then call the layer's forward_impl and backward_impl.
+///  - Scratch memory is kept in members that only grow: after the first batch, a layer allocates
+///    nothing.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -36,13 +37,17 @@
 #include "../core/tensor.hpp"
 #include "activation.hpp"
 #include "initializers.hpp"
+#include "regularizers.hpp"
 
 namespace autoenc {
 
+/// The base of every layer (Keras's keras.layers.Layer). A layer of your own derives from it
+/// and implements kind(), build(), forward_impl() and backward_impl(), plus weight_shapes()
+/// when it has weights; the file's contract says what each must do (docs/custom_layer.md).
 template <class T = DefaultScalar>
 class Layer {
  public:
-  using Scalar = T;
+  using Scalar = T;  ///< The element type: float, or double for gradient checks.
   virtual ~Layer() = default;
 
   /// The class name Keras would show: "Dense", "Conv2DTranspose".
@@ -63,22 +68,35 @@ class Layer {
   /// counted once by setup() (forward and backward ask for it on every batch).
   Index param_count() const { return param_count_; }
 
-  /// Copies of the weight arrays, in weight_shapes()'s order (Keras's layer.get_weights()).
+  /// Copies of the layer's arrays as Keras's layer.get_weights() returns them: the trainable
+  /// weights in weight_shapes()'s order, then the non-trainable state in state_shapes()'s order
+  /// (BatchNormalization: gamma, beta, moving_mean, moving_variance).
   std::vector<Tensor<T>> get_weights() const {
-    if (param_count_ > 0 && !params_) throw ConfigError(kind() + "::get_weights: the layer is not built");
+    if ((param_count_ > 0 && !params_) || (state_count() > 0 && !state_))
+      throw ConfigError(kind() + "::get_weights: the layer is not built");
     std::vector<Tensor<T>> out;
-    const T* p = params_;
-    for (const Shape& s : weight_shapes()) {
-      Tensor<T> w(s);
-      if (p) std::copy(p, p + s.size(), w.data());
-      p = p ? p + s.size() : p;
-      out.push_back(std::move(w));
-    }
+    auto copy_out = [&](const std::vector<Shape>& shapes, const T* p) {
+      for (const Shape& s : shapes) {
+        Tensor<T> w(s);
+        std::copy(p, p + s.size(), w.data());
+        p += s.size();
+        out.push_back(std::move(w));
+      }
+    };
+    copy_out(weight_shapes(), params_);
+    copy_out(state_shapes(), state_);
     return out;
   }
-  /// Sets the weights from arrays shaped as weight_shapes() says (Keras's layer.set_weights()).
+  /// The shapes get_weights() returns: weight_shapes(), then state_shapes().
+  std::vector<Shape> all_weight_shapes() const {
+    std::vector<Shape> shapes = weight_shapes(), state = state_shapes();
+    shapes.insert(shapes.end(), state.begin(), state.end());
+    return shapes;
+  }
+  /// Sets the weights from arrays laid out as get_weights() returns them (Keras's
+  /// layer.set_weights()); checks every shape before changing anything.
   void set_weights(const std::vector<Tensor<T>>& weights) {
-    const std::vector<Shape> shapes = weight_shapes();
+    const std::vector<Shape> shapes = all_weight_shapes();
     if (weights.size() != shapes.size())
       throw ShapeError(kind() + "::set_weights: " + std::to_string(weights.size()) + " arrays given, the layer has " +
                        std::to_string(shapes.size()));
@@ -86,9 +104,14 @@ class Layer {
       if (weights[i].shape() != shapes[i])
         throw ShapeError(kind() + "::set_weights: array " + std::to_string(i) + " has shape " +
                          weights[i].shape().to_string() + ", expected " + shapes[i].to_string());
-    if (!shapes.empty() && !params_) throw ConfigError(kind() + "::set_weights: the layer is not built");
+    if ((param_count_ > 0 && !params_) || (state_count() > 0 && !state_))
+      throw ConfigError(kind() + "::set_weights: the layer is not built");
+    const std::size_t trainable = weight_shapes().size();
     T* p = params_;
-    for (const auto& w : weights) p = std::copy(w.data(), w.data() + w.size(), p);
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      if (i == trainable) p = state_;
+      p = std::copy(weights[i].data(), weights[i].data() + weights[i].size(), p);
+    }
   }
 
   /// Points the layer at its slices of the model's parameter and gradient buffers (each of
@@ -97,6 +120,7 @@ class Layer {
     params_ = params;
     grads_ = grads;
   }
+  /// Whether bind() has given the layer its buffers (always true without parameters).
   bool bound() const { return param_count() == 0 || (params_ != nullptr && grads_ != nullptr); }
 
   /// Shapes of the layer's non-trainable state arrays, e.g. BatchNormalization's moving mean and
@@ -140,6 +164,7 @@ class Layer {
   /// false in evaluate and predict). Layers such as Dropout, GaussianNoise and
   /// BatchNormalization behave differently in the two modes; the others ignore it.
   void set_training(bool on) { training_ = on; }
+  /// True in training mode (see set_training()).
   bool training() const { return training_; }
 
   /// The activation fused into the layer's output (linear for layers without one).
@@ -149,28 +174,48 @@ class Layer {
   /// The model sets it on a sigmoid output layer trained with binary cross-entropy, whose loss
   /// it then computes from z, as Keras does (see losses/loss.hpp).
   void emit_logits(bool on) { emit_logits_ = on; }
+  /// True while forward writes logits (see emit_logits()).
   bool emits_logits() const { return emit_logits_; }
 
-  /// y = layer(x), after checking both shapes against the built ones.
+  /// y = layer(x), after checking both shapes against the built ones. With an activity
+  /// regularizer, also computes the penalty on y (regularization_loss()).
   void forward(TensorView<const T> x, TensorView<T> y) {
     check_views("forward", x, y);
     forward_impl(x, y);
+    if (activity_regularizer_.active())
+      regularization_loss_ = detail::activity_penalty(activity_regularizer_, y.data, y.size(), y.batch());
   }
 
   /// Parameter gradients and (when dx.data is set) dL/dx from dL/dy; see the contract above.
+  /// An activity regularizer's gradient is added to dy first.
   void backward(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy, TensorView<T> dx) {
     check_views("backward", x, y);
     check_same_shape("backward", "dy", dy.shape, y.shape);
     if (dx) check_same_shape("backward", "dx", dx.shape, x.shape);
-    backward_impl(x, y, dy, dx);
+    if (!activity_regularizer_.active()) return backward_impl(x, y, dy, dx);
+    regularized_dy_.resize(dy.shape);
+    detail::add_activity_gradient(activity_regularizer_, y.data, dy.data, regularized_dy_.data(), dy.size(),
+                                  dy.batch());
+    backward_impl(x, y, static_cast<const Tensor<T>&>(regularized_dy_).view(), dx);
   }
+
+  /// A penalty on the layer's output added to the loss (Keras's activity_regularizer; see
+  /// regularizers.hpp). Layers that take ae::activity_regularizer set it from their constructor.
+  void set_activity_regularizer(const Regularizer& r) { activity_regularizer_ = r; }
+  /// The penalty on the output (inactive by default).
+  const Regularizer& activity_regularizer() const { return activity_regularizer_; }
+  /// The activity penalty of the last forward pass, (l1 sum |y| + l2 sum y^2) / batch; 0
+  /// without a regularizer. The model adds it to the loss.
+  double regularization_loss() const { return activity_regularizer_.active() ? regularization_loss_ : 0.0; }
 
   /// Keras-style name given by the model: "dense", "dense_1", ...
   const std::string& name() const { return name_; }
+  /// Sets the name (the model gives unique ones; get_layer() finds a layer by it).
   void set_name(std::string name) { name_ = std::move(name); }
 
   /// Shapes of one sample, known after the model has built the layer.
   const Shape& input_shape() const { return input_shape_; }
+  /// The output shape of one sample, known after build.
   const Shape& output_shape() const { return output_shape_; }
 
   /// build() plus remembering the shapes; called by the model.
@@ -201,11 +246,14 @@ class Layer {
  protected:
   /// What forward and backward do, with shapes already checked.
   virtual void forward_impl(TensorView<const T> x, TensorView<T> y) = 0;
+  /// The backward pass, with shapes checked: overwrite grads() with dL/dparams and, when
+  /// dx.data is not null, dx with dL/dx (see the contract).
   virtual void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                              TensorView<T> dx) = 0;
 
   /// The layer's slices of the model's buffers (param_count() elements each).
   T* params() const { return params_; }
+  /// The layer's slice of the gradient buffer, which backward_impl overwrites.
   T* grads() const { return grads_; }
   /// The layer's slice of the model's state buffer (state_count() elements), or null when no
   /// model bound one (a layer checked alone, as testing::check_layer_gradients does).
@@ -238,6 +286,9 @@ class Layer {
   T* state_ = nullptr;
   bool emit_logits_ = false;
   bool training_ = false;
+  Regularizer activity_regularizer_;
+  double regularization_loss_ = 0;
+  Tensor<T> regularized_dy_;  // dy plus the penalty's gradient; grows to the largest batch
 };
 
 /// Layers are held by the model through this pointer type.

@@ -1,4 +1,5 @@
-// MaxPooling2D: the maximum of each window of an NHWC image, per channel, with Keras's sizes.
+/// @file
+/// MaxPooling2D: the maximum of each window of an NHWC image, per channel, with Keras's sizes.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -25,23 +26,25 @@ inline constexpr ArgName<PoolSizeTag, Size2> pool_size{};
 /// pool_size, strides and padding of a pooling layer, with Keras's defaults: strides = pool_size
 /// unless given (Keras's strides=None), padding "valid".
 struct PoolingOptions {
-  Size2 pool_size = 2;
-  std::optional<Size2> strides;  // none: the pool size
-  Padding padding = Padding::valid;
+  Size2 pool_size = 2;               ///< the window, (height, width)
+  std::optional<Size2> strides;  ///< none: the pool size
+  Padding padding = Padding::valid;  ///< "valid" or "same"
 
-  void set(NamedArg<PoolSizeTag, Size2> a) { pool_size = a.value; }
-  void set(NamedArg<StridesTag, Size2> a) { strides = a.value; }
-  void set(NamedArg<PaddingTag, PaddingSpec> a) { padding = a.value; }
+  void set(NamedArg<PoolSizeTag, Size2> a) { pool_size = a.value; }     ///< ae::pool_size
+  void set(NamedArg<StridesTag, Size2> a) { strides = a.value; }        ///< ae::strides
+  void set(NamedArg<PaddingTag, PaddingSpec> a) { padding = a.value; }  ///< ae::padding
 
   /// The strides in effect: the given ones, or the pool size.
   Size2 effective_strides() const { return strides ? *strides : pool_size; }
 
+  /// Throws ConfigError, naming the layer `kind`, for a window or stride that is not positive.
   void validate(const std::string& kind) const {
     if (pool_size.height <= 0 || pool_size.width <= 0)
       throw ConfigError(kind + ": pool_size must be > 0, got " + pool_size.to_string());
     const Size2 s = effective_strides();
     if (s.height <= 0 || s.width <= 0) throw ConfigError(kind + ": strides must be > 0, got " + s.to_string());
   }
+  /// "pool_size=(2, 2), strides=(2, 2), padding=valid" for config_string().
   std::string to_string() const {
     return "pool_size=" + pool_size.to_string() + ", strides=" + effective_strides().to_string() +
            ", padding=" + padding_name(padding);
@@ -63,15 +66,17 @@ class MaxPooling2D : public Layer<T> {
   /// MaxPooling2D(ae::pool_size = {2, 3}).
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   explicit MaxPooling2D(Args&&... args) : s_(make_options(PoolingOptions{}, std::forward<Args>(args)...)) {}
+  /// MaxPooling2D(pool_size, named arguments...): the window given first, as in Keras.
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   explicit MaxPooling2D(Size2 pool_size, Args&&... args)
       : s_(make_options(with_pool_size(pool_size), std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct (checked: ConfigError).
   explicit MaxPooling2D(const PoolingOptions& options) : s_(options) { s_.validate("MaxPooling2D"); }
 
   std::string kind() const override { return "MaxPooling2D"; }
   std::string config_string() const override { return s_.to_string(); }
-  const PoolingOptions& options() const { return s_; }
-  const ConvGeometry& geometry() const { return g_; }
+  const PoolingOptions& options() const { return s_; }  ///< pool_size, strides, padding
+  const ConvGeometry& geometry() const { return g_; }   ///< the windows' sizes and padding (after build)
 
   Shape build(const Shape& in) override {
     ConvOptions::check_image_input(kind(), in);
@@ -87,12 +92,13 @@ class MaxPooling2D : public Layer<T> {
   }
 
  protected:
+  /// y = the maximum of each window, per channel (and its position, kept for backward).
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     pool(x, y.data);
     source_ = x;
   }
 
-  // dx[n, r, q, c] = sum of dy[n, i, j, c] over the outputs (i, j) whose maximum was x[n, r, q, c]
+  /// dx[n, r, q, c] = sum of dy[n, i, j, c] over the outputs (i, j) whose maximum was x[n, r, q, c]
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     if (!dx) return;

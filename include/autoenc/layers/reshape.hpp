@@ -1,8 +1,9 @@
-// Flatten and Reshape: layers that change only the shape of each sample.
-//
-// In a row-major layout a reshape never moves an element, so inside a Sequential model these
-// layers cost nothing: the model hands the next layer a view of the same memory with the new
-// shape (reshapes_only() below), forward and backward alike.
+/// @file
+/// Flatten and Reshape: layers that change only the shape of each sample.
+///
+/// In a row-major layout a reshape never moves an element, so inside a Sequential model these
+/// layers cost nothing: the model hands the next layer a view of the same memory with the new
+/// shape (reshapes_only() below), forward and backward alike.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,12 +20,15 @@ namespace autoenc {
 template <class T>
 class ShapeOnlyLayer : public Layer<T> {
  public:
+  /// True: a model passes a view of the same memory instead of calling forward and backward.
   bool reshapes_only() const override { return true; }
 
  protected:
+  /// y = x, element for element (a copy only when y is other memory).
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     if (x.data != y.data) std::copy(x.data, x.data + x.size(), y.data);
   }
+  /// dx = dy, element for element.
   void backward_impl(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
     if (dx && dx.data != dy.data) std::copy(dy.data, dy.data + dy.size(), dx.data);
   }
@@ -43,6 +47,8 @@ class Flatten : public ShapeOnlyLayer<T> {
 template <class T = DefaultScalar>
 class Reshape : public ShapeOnlyLayer<T> {
  public:
+  /// The shape of one sample after the layer, e.g. {7, 7, 64} or {-1, 1}; ConfigError for an
+  /// empty shape, a dimension <= 0 other than one -1.
   explicit Reshape(std::vector<Index> target_shape) : target_(std::move(target_shape)) {
     if (target_.empty()) throw ConfigError("Reshape: the target shape is empty");
     if (std::count(target_.begin(), target_.end(), Index(-1)) > 1)
@@ -50,6 +56,7 @@ class Reshape : public ShapeOnlyLayer<T> {
     for (Index d : target_)
       if (d == 0 || d < -1) throw ConfigError("Reshape: dimensions must be > 0 (or one -1), got " + std::to_string(d));
   }
+  /// Reshape({7, 7, 64}), as Keras's Reshape((7, 7, 64)).
   Reshape(std::initializer_list<Index> target_shape) : Reshape(std::vector<Index>(target_shape)) {}
 
   std::string kind() const override { return "Reshape"; }

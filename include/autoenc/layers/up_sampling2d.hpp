@@ -1,4 +1,5 @@
-// UpSampling2D: repeats each pixel of an NHWC image into a block (Keras's default "nearest").
+/// @file
+/// UpSampling2D: repeats each pixel of an NHWC image into a block (Keras's default "nearest").
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,11 +31,12 @@ class UpSampling2D : public Layer<T> {
     if (size.height <= 0 || size.width <= 0)
       throw ConfigError("UpSampling2D: size must be > 0, got " + size.to_string());
   }
+  /// UpSampling2D(ae::size = 2).
   explicit UpSampling2D(NamedArg<SizeTag, Size2> size) : UpSampling2D(size.value) {}
 
   std::string kind() const override { return "UpSampling2D"; }
   std::string config_string() const override { return "size=" + size_.to_string() + ", interpolation=nearest"; }
-  Size2 size() const { return size_; }
+  Size2 size() const { return size_; }  ///< The factors (sh, sw) for rows and columns.
 
   Shape build(const Shape& in) override {
     ConvOptions::check_image_input(kind(), in);
@@ -45,6 +47,7 @@ class UpSampling2D : public Layer<T> {
   }
 
  protected:
+  /// y[n, i, j, c] = x[n, floor(i / sh), floor(j / sw), c]
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index C = channels_, out_h = h_ * size_.height, out_w = w_ * size_.width;
     parallel_for_range(
@@ -61,6 +64,7 @@ class UpSampling2D : public Layer<T> {
         y.size() > kParallelWork);
   }
 
+  /// dx[n, a, b, c] = sum over p < sh, q < sw of dy[n, a sh + p, b sw + q, c]
   void backward_impl(TensorView<const T>, TensorView<const T>, TensorView<const T> dy, TensorView<T> dx) override {
     if (!dx) return;
     const Index C = channels_, sh = size_.height, sw = size_.width, out_w = w_ * sw;

@@ -1,18 +1,19 @@
-// Losses: a scalar L(prediction, target) averaged over every element of the batch (as Keras),
-// and its gradient dL/dprediction. With M = batch * elements per sample:
-//
-//   mse                  L = 1/M sum (p - t)^2                  dL/dp = 2 (p - t) / M
-//
-//   binary_crossentropy, two paths, as Keras computes it:
-//   - from the logits z of a sigmoid output layer (the model fuses the two; p = sigmoid(z)):
-//       L = 1/M sum max(z, 0) - z t + log(1 + e^-|z|)          dL/dz = (sigmoid(z) - t) / M
-//     which is -t log p - (1 - t) log(1 - p) written without forming p, so it never overflows
-//     and a saturated unit still gets its gradient (a unit with z = 20 and t = 0 gets 1 / M).
-//   - from probabilities p (any other output layer): Keras clips p to [eps, 1 - eps], eps = 1e-7,
-//     and adds eps inside the logarithms:
-//       L = -1/M sum t log(pc + eps) + (1 - t) log(1 - pc + eps),   pc = clip(p, eps, 1 - eps)
-//       dL/dp = -(t / (pc + eps) - (1 - t) / (1 - pc + eps)) / M    where eps <= p <= 1 - eps,
-//     and 0 outside, where the clip holds p (TensorFlow's clip_by_value gradient).
+/// @file
+/// Losses: a scalar L(prediction, target) averaged over every element of the batch (as Keras),
+/// and its gradient dL/dprediction. With M = batch * elements per sample:
+///
+///     mse                  L = 1/M sum (p - t)^2                  dL/dp = 2 (p - t) / M
+///
+///     binary_crossentropy, two paths, as Keras computes it:
+///     - from the logits z of a sigmoid output layer (the model fuses the two; p = sigmoid(z)):
+///         L = 1/M sum max(z, 0) - z t + log(1 + e^-|z|)          dL/dz = (sigmoid(z) - t) / M
+///       which is -t log p - (1 - t) log(1 - p) written without forming p, so it never overflows
+///       and a saturated unit still gets its gradient (a unit with z = 20 and t = 0 gets 1 / M).
+///     - from probabilities p (any other output layer): Keras clips p to [eps, 1 - eps], eps = 1e-7,
+///       and adds eps inside the logarithms:
+///         L = -1/M sum t log(pc + eps) + (1 - t) log(1 - pc + eps),   pc = clip(p, eps, 1 - eps)
+///         dL/dp = -(t / (pc + eps) - (1 - t) / (1 - pc + eps)) / M    where eps <= p <= 1 - eps,
+///       and 0 outside, where the clip holds p (TensorFlow's clip_by_value gradient).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -28,8 +29,13 @@
 
 namespace autoenc {
 
-enum class LossKind { mse, binary_crossentropy };
+/// The losses a model can be compiled with (Keras's loss names).
+enum class LossKind {
+  mse,                 ///< Mean squared error, "mse".
+  binary_crossentropy  ///< Binary cross-entropy, "binary_crossentropy", for targets in [0, 1].
+};
 
+/// Keras's name of the loss: "mse" or "binary_crossentropy".
 inline const char* loss_name(LossKind k) {
   return k == LossKind::mse ? "mse" : "binary_crossentropy";
 }

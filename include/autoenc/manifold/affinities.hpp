@@ -1,26 +1,27 @@
-// t-SNE's input similarities: for each point a Gaussian over its neighbours whose width gives
-// the requested perplexity, then the joint probabilities P.
-//
-// For point i with squared distances d_ij to its candidates j and precision beta_i = 1/(2 s_i^2):
-//
-//   p_{j|i} = exp(-beta_i d_ij) / sum_l exp(-beta_i d_il)
-//   H_i     = -sum_j p_{j|i} ln p_{j|i} = ln(sum_l exp(-beta_i d_il)) + beta_i sum_j d_ij p_{j|i}
-//
-// and beta_i is found by bisection so that H_i = ln(perplexity), i.e. 2^(entropy in bits) =
-// perplexity: the Gaussian covers about `perplexity` effective neighbours. The search is
-// scikit-learn's: beta starts at 1, doubles (or halves) until the target is bracketed, then
-// bisects; at most 100 steps; stop when |H_i - ln(perplexity)| <= 1e-5.
-//
-// One difference, on purpose: the exponentials are taken of d_ij - min_l d_il. The shift cancels
-// in p_{j|i} and in H_i, but without it every exp(-beta d) underflows to 0 for far-apart data
-// (scikit-learn then substitutes 1e-8 for the sum and loses precision). And the distances stay
-// double, where scikit-learn rounds them to float32 before the search (with distances that
-// float32 holds exactly, P agrees with scikit-learn's to ~1e-15: test_tsne.cpp).
-//
-// Joint probabilities (symmetric, summing to 1): P = (C + C^T) / sum(C + C^T), C_ij = p_{j|i};
-// the sum is 2n, so p_ij = (p_{j|i} + p_{i|j}) / 2n. Dense for the exact method, sparse (CSR over
-// the k nearest neighbours, a pair present in one direction only keeps half weight) for
-// Barnes-Hut.
+/// @file
+/// t-SNE's input similarities: for each point a Gaussian over its neighbours whose width gives
+/// the requested perplexity, then the joint probabilities P.
+///
+/// For point i with squared distances d_ij to its candidates j and precision beta_i = 1/(2 s_i^2):
+///
+///     p_{j|i} = exp(-beta_i d_ij) / sum_l exp(-beta_i d_il)
+///     H_i     = -sum_j p_{j|i} ln p_{j|i} = ln(sum_l exp(-beta_i d_il)) + beta_i sum_j d_ij p_{j|i}
+///
+/// and beta_i is found by bisection so that H_i = ln(perplexity), i.e. 2^(entropy in bits) =
+/// perplexity: the Gaussian covers about `perplexity` effective neighbours. The search is
+/// scikit-learn's: beta starts at 1, doubles (or halves) until the target is bracketed, then
+/// bisects; at most 100 steps; stop when |H_i - ln(perplexity)| <= 1e-5.
+///
+/// One difference, on purpose: the exponentials are taken of d_ij - min_l d_il. The shift cancels
+/// in p_{j|i} and in H_i, but without it every exp(-beta d) underflows to 0 for far-apart data
+/// (scikit-learn then substitutes 1e-8 for the sum and loses precision). And the distances stay
+/// double, where scikit-learn rounds them to float32 before the search (with distances that
+/// float32 holds exactly, P agrees with scikit-learn's to ~1e-15: test_tsne.cpp).
+///
+/// Joint probabilities (symmetric, summing to 1): P = (C + C^T) / sum(C + C^T), C_ij = p_{j|i};
+/// the sum is 2n, so p_ij = (p_{j|i} + p_{i|j}) / 2n. Dense for the exact method, sparse (CSR over
+/// the k nearest neighbours, a pair present in one direction only keeps half weight) for
+/// Barnes-Hut.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -41,7 +42,7 @@ namespace autoenc {
 
 /// Settings of the per-point bandwidth search (scikit-learn's values).
 struct PerplexitySearch {
-  int max_steps = 100;
+  int max_steps = 100;      ///< bisection steps at most per point
   double tolerance = 1e-5;  ///< on the entropy, in nats
 };
 
@@ -81,18 +82,18 @@ inline double perplexity_of(const double* p, Index m) {
 
 /// Dense joint probabilities, n x n, zero diagonal (the exact method).
 struct DenseAffinities {
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> P;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> P;  ///< p_ij, symmetric, summing to 1
   double mean_sigma = 0;  ///< sqrt(n / sum beta_i), as scikit-learn reports it
 };
 
 /// Sparse joint probabilities in CSR form, columns sorted within each row (Barnes-Hut).
 struct SparseAffinities {
-  Index n_samples = 0;
+  Index n_samples = 0;                  ///< n, the number of rows
   std::vector<std::int64_t> row_start;  ///< n + 1 offsets
-  std::vector<std::int32_t> columns;
-  std::vector<double> values;
-  double mean_sigma = 0;
-  Index nonzeros() const { return Index(values.size()); }
+  std::vector<std::int32_t> columns;    ///< the column j of each stored p_ij
+  std::vector<double> values;           ///< the stored p_ij, summing to 1
+  double mean_sigma = 0;                ///< sqrt(n / sum beta_i), as scikit-learn reports it
+  Index nonzeros() const { return Index(values.size()); }  ///< number of stored p_ij
 };
 
 /// Conditional probabilities of every point over its k nearest neighbours (n x k, row-major),

@@ -1,41 +1,42 @@
-// Exact k nearest neighbours of every row of a data set, by brute force through GEMM.
-//
-//   |x_i - x_j|^2 = |x_i|^2 + |x_j|^2 - 2 x_i . x_j
-//
-// The dot products of a block of query rows with a block of reference rows are one GEMM, so
-// the search runs at the speed of matrix multiplication; each query row then keeps its k best
-// candidates in a max-heap, which rejects almost every candidate with a single comparison.
-//
-// Why brute force and not a vantage-point tree: on 64-dimensional latent vectors the tree has
-// to open most of its nodes (distances concentrate in high dimensions), so it ends up computing
-// nearly all distances one at a time, while GEMM computes them sixteen at a time per core.
-// bench_tsne measures both (BM_knn_brute_force, BM_knn_vp_tree).
-//
-// Precision. The expansion cancels when the points are far from the origin compared with their
-// distances, so the search works on centred data: x = (x_original - column mean) * 2^-e, the
-// mean subtracted in double (any shift leaves the distances unchanged) and e chosen so that
-// every |x| <= 1 (a power of two is exact; floats then neither overflow nor lose the small
-// squares to underflow). The candidates are pre-selected in float and the final k ranked by
-// their squared distances recomputed directly in double from the original data.
-//
-// The pre-selection drops no true neighbour. With u = 2^-24 and gamma_d = d u / (1 - d u) (the
-// error of a d-term float dot product, in any order, with or without FMA), the float value
-// g_ij = fl(|x_j|^2 - 2 x_i . x_j), from the float cast of x, is within
-//
-//   |g_ij - t_ij| <= (2 gamma_d + 6u)(1 + 2u) (|x_i|^2 + |x_j|^2)      t_ij = |x_j|^2 - 2 x_i . x_j
-//
-// of the exact value (cast: 2u |x_j|^2 and 2u |x_i||x_j|; norm and dot: gamma_d each; the
-// subtraction: u; 2|x_i||x_j| <= |x_i|^2 + |x_j|^2). Write r_j = c |x_j|^2 with c = 2 gamma_d +
-// 12u, which also covers the float rounding of g - r and of r itself, plus a tiny absolute term
-// a for underflow in R_i = c |x_i|^2 + a. Then every candidate's true t_ij is at most
-// hi_j = g_ij + r_j + R_i, so the k-th smallest hi, H, is at least the k-th smallest t_ij; a true
-// neighbour j has t_ij <= H and hence lo_j = g_ij - r_j - R_i <= H. Each row therefore keeps
-// every candidate with g_ij - r_j <= (k-th smallest g + r) + 2 R_i: a bound that follows the
-// data instead of a fixed number of spare candidates, and that admits only the near ties
-// (a relative margin of about 2 d u ~ 1e-5 for d = 64). The double distances of the kept
-// candidates decide; the double rounding of centring and of the final distances (~1e-16) is far
-// inside the margin. Ties are broken by the lower index, so the result is the exact double
-// top-k, whatever the thread count or the order of the search.
+/// @file
+/// Exact k nearest neighbours of every row of a data set, by brute force through GEMM.
+///
+///     |x_i - x_j|^2 = |x_i|^2 + |x_j|^2 - 2 x_i . x_j
+///
+/// The dot products of a block of query rows with a block of reference rows are one GEMM, so
+/// the search runs at the speed of matrix multiplication; each query row then keeps its k best
+/// candidates in a max-heap, which rejects almost every candidate with a single comparison.
+///
+/// Why brute force and not a vantage-point tree: on 64-dimensional latent vectors the tree has
+/// to open most of its nodes (distances concentrate in high dimensions), so it ends up computing
+/// nearly all distances one at a time, while GEMM computes them sixteen at a time per core.
+/// bench_tsne measures both (BM_knn_brute_force, BM_knn_vp_tree).
+///
+/// Precision. The expansion cancels when the points are far from the origin compared with their
+/// distances, so the search works on centred data: x = (x_original - column mean) * 2^-e, the
+/// mean subtracted in double (any shift leaves the distances unchanged) and e chosen so that
+/// every |x| <= 1 (a power of two is exact; floats then neither overflow nor lose the small
+/// squares to underflow). The candidates are pre-selected in float and the final k ranked by
+/// their squared distances recomputed directly in double from the original data.
+///
+/// The pre-selection drops no true neighbour. With u = 2^-24 and gamma_d = d u / (1 - d u) (the
+/// error of a d-term float dot product, in any order, with or without FMA), the float value
+/// g_ij = fl(|x_j|^2 - 2 x_i . x_j), from the float cast of x, is within
+///
+///     |g_ij - t_ij| <= (2 gamma_d + 6u)(1 + 2u) (|x_i|^2 + |x_j|^2)      t_ij = |x_j|^2 - 2 x_i . x_j
+///
+/// of the exact value (cast: 2u |x_j|^2 and 2u |x_i||x_j|; norm and dot: gamma_d each; the
+/// subtraction: u; 2|x_i||x_j| <= |x_i|^2 + |x_j|^2). Write r_j = c |x_j|^2 with c = 2 gamma_d +
+/// 12u, which also covers the float rounding of g - r and of r itself, plus a tiny absolute term
+/// a for underflow in R_i = c |x_i|^2 + a. Then every candidate's true t_ij is at most
+/// hi_j = g_ij + r_j + R_i, so the k-th smallest hi, H, is at least the k-th smallest t_ij; a true
+/// neighbour j has t_ij <= H and hence lo_j = g_ij - r_j - R_i <= H. Each row therefore keeps
+/// every candidate with g_ij - r_j <= (k-th smallest g + r) + 2 R_i: a bound that follows the
+/// data instead of a fixed number of spare candidates, and that admits only the near ties
+/// (a relative margin of about 2 d u ~ 1e-5 for d = 64). The double distances of the kept
+/// candidates decide; the double rounding of centring and of the final distances (~1e-16) is far
+/// inside the margin. Ties are broken by the lower index, so the result is the exact double
+/// top-k, whatever the thread count or the order of the search.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -56,12 +57,14 @@ namespace autoenc {
 
 /// The k nearest neighbours of each of n points, nearest first, the point itself excluded.
 struct NeighborGraph {
-  Index n_samples = 0;
-  Index n_neighbors = 0;
+  Index n_samples = 0;                ///< n, the number of points
+  Index n_neighbors = 0;              ///< k, the neighbours kept per point
   std::vector<std::int32_t> indices;  ///< row-major n_samples x n_neighbors
   std::vector<double> sq_distances;   ///< squared Euclidean distances, same layout
 
+  /// The k neighbours of point i, nearest first.
   const std::int32_t* neighbors_of(Index i) const { return indices.data() + i * n_neighbors; }
+  /// Their squared distances to point i.
   const double* sq_distances_of(Index i) const { return sq_distances.data() + i * n_neighbors; }
 };
 

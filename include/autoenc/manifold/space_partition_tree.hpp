@@ -1,46 +1,47 @@
-// A quadtree (2-D) or octree (3-D) over the embedding, and the Barnes-Hut sum of t-SNE's
-// repulsive forces through it.
-//
-// What is summed (for the Student-t kernel with alpha = 1 in 2-D; see tsne_objective.hpp):
-//
-//   Z      = sum_{i != j} w_ij,                       w_ij = 1 / (1 + |y_i - y_j|^2)
-//   rep_i  = sum_{j != i} w_ij^2 (y_i - y_j)
-//
-// Barnes-Hut: far from a cell, the cell's points act like their count placed at their centre of
-// mass. scikit-learn's criterion decides "far": a cell is summarised when
-//
-//   (longest side of the cell)^2 < angle^2 * |y_i - centre of mass|^2
-//
-// and leaves are always used exactly. angle = 0 therefore gives the exact sums.
-//
-// How it is built, and why it is fast:
-// - Points are sorted along a Morton (Z-order) curve: interleaving the bits of the quantised
-//   coordinates gives a key whose sort order puts every cell's points next to each other. The
-//   tree is then read off the sorted keys top-down, each node storing its centre of mass, count,
-//   side and the index of the node that follows its subtree ("next"). Walking the tree is a loop
-//   over one array: open a node by going to node + 1, skip it by jumping to next.
-// - Nearby points share their walk. The sorted points are cut into groups of consecutive points
-//   (close to each other along the curve); each group walks the tree once, with the criterion
-//   evaluated at the group's bounding box, i.e. at the group point closest to the cell. Every
-//   point of the group then sees an interaction list at least as accurate as its own walk would
-//   give, and the list is evaluated for all of the group's points in a vectorised loop.
-// - Leaves hold up to kLeafSize points, computed exactly.
-//
-// Precision: positions and kernel terms are float (twice the vector width of double); each
-// point's sums are float over at most 32 terms per vector lane (2-D) or per block of 64 (3-D),
-// then double. At angle 0 on 5000 unit-Gaussian points this cut the mean relative error of z_i
-// from 7e-8 to 1.4e-8 (2-D) and from 4e-7 to 1.7e-8 (3-D), of the repulsion from 1.0e-7 to
-// 2.4e-8 and from 6e-7 to 2.7e-8, for +3% (2-D) and +0.5% (3-D) in the time of repulsion() on
-// 20000 points (-O3 -march=native, one thread). What remains is the float terms: the rounding
-// of the positions, which grows with the embedding's extent compared with the distances (at a
-// spread of 10: 3-5e-8 in z_i, 2.5-3e-7 in the repulsion).
-//
-// The cells' geometry is scikit-learn's: the root box is the bounding box of the points (its
-// upper sides pushed out by 1e-3 of the extent), halved along each axis at each level. Points
-// that coincide to within 2^-21 of the extent share a leaf.
-//
-// Determinism: the groups are a fixed partition of the points and each group writes only its own
-// points' sums, so the result is the same with any number of threads.
+/// @file
+/// A quadtree (2-D) or octree (3-D) over the embedding, and the Barnes-Hut sum of t-SNE's
+/// repulsive forces through it.
+///
+/// What is summed (for the Student-t kernel with alpha = 1 in 2-D; see tsne_objective.hpp):
+///
+///     Z      = sum_{i != j} w_ij,                       w_ij = 1 / (1 + |y_i - y_j|^2)
+///     rep_i  = sum_{j != i} w_ij^2 (y_i - y_j)
+///
+/// Barnes-Hut: far from a cell, the cell's points act like their count placed at their centre of
+/// mass. scikit-learn's criterion decides "far": a cell is summarised when
+///
+///     (longest side of the cell)^2 < angle^2 * |y_i - centre of mass|^2
+///
+/// and leaves are always used exactly. angle = 0 therefore gives the exact sums.
+///
+/// How it is built, and why it is fast:
+/// - Points are sorted along a Morton (Z-order) curve: interleaving the bits of the quantised
+///   coordinates gives a key whose sort order puts every cell's points next to each other. The
+///   tree is then read off the sorted keys top-down, each node storing its centre of mass, count,
+///   side and the index of the node that follows its subtree ("next"). Walking the tree is a loop
+///   over one array: open a node by going to node + 1, skip it by jumping to next.
+/// - Nearby points share their walk. The sorted points are cut into groups of consecutive points
+///   (close to each other along the curve); each group walks the tree once, with the criterion
+///   evaluated at the group's bounding box, i.e. at the group point closest to the cell. Every
+///   point of the group then sees an interaction list at least as accurate as its own walk would
+///   give, and the list is evaluated for all of the group's points in a vectorised loop.
+/// - Leaves hold up to kLeafSize points, computed exactly.
+///
+/// Precision: positions and kernel terms are float (twice the vector width of double); each
+/// point's sums are float over at most 32 terms per vector lane (2-D) or per block of 64 (3-D),
+/// then double. At angle 0 on 5000 unit-Gaussian points this cut the mean relative error of z_i
+/// from 7e-8 to 1.4e-8 (2-D) and from 4e-7 to 1.7e-8 (3-D), of the repulsion from 1.0e-7 to
+/// 2.4e-8 and from 6e-7 to 2.7e-8, for +3% (2-D) and +0.5% (3-D) in the time of repulsion() on
+/// 20000 points (-O3 -march=native, one thread). What remains is the float terms: the rounding
+/// of the positions, which grows with the embedding's extent compared with the distances (at a
+/// spread of 10: 3-5e-8 in z_i, 2.5-3e-7 in the repulsion).
+///
+/// The cells' geometry is scikit-learn's: the root box is the bounding box of the points (its
+/// upper sides pushed out by 1e-3 of the extent), halved along each axis at each level. Points
+/// that coincide to within 2^-21 of the extent share a leaf.
+///
+/// Determinism: the groups are a fixed partition of the points and each group writes only its own
+/// points' sums, so the result is the same with any number of threads.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -56,12 +57,14 @@
 
 namespace autoenc {
 
+/// The quadtree (Dim = 2) or octree (Dim = 3) of Barnes-Hut t-SNE, built over the embedding
+/// at each iteration; repulsion() gives every point's repulsive force and its share of Z.
 template <int Dim>
 class SpacePartitionTree {
   static_assert(Dim == 2 || Dim == 3, "SpacePartitionTree: 2-D (quadtree) or 3-D (octree)");
 
  public:
-  static constexpr int kChildren = 1 << Dim;
+  static constexpr int kChildren = 1 << Dim;  ///< children per cell: 4 or 8
   static constexpr int kLevels = 21;        ///< bits per coordinate in a Morton key (3 x 21 = 63)
   static constexpr Index kLeafSize = 8;     ///< a node with at most this many points is a leaf
   static constexpr Index kGroupSize = 32;   ///< points that share one walk of the tree
@@ -76,8 +79,8 @@ class SpacePartitionTree {
     if (n > 0) build_node(0, n, 0);
   }
 
-  Index node_count() const { return Index(nodes_.size()); }
-  Index point_count() const { return n_points_; }
+  Index node_count() const { return Index(nodes_.size()); }  ///< cells in the tree, leaves included
+  Index point_count() const { return n_points_; }            ///< n, the points it was built over
   /// Sorted position -> original index of the point.
   const std::vector<std::int32_t>& order() const { return order_; }
 

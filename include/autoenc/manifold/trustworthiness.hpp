@@ -1,22 +1,23 @@
-// Trustworthiness of an embedding (Venna and Kaski 2001), as scikit-learn defines it: how far
-// the points that look like neighbours in the embedding really are neighbours in the input.
-//
-//   T(k) = 1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in N_k(i)} max(0, r(i, j) - k)
-//
-// N_k(i): the k nearest neighbours of i in the embedding (i itself excluded); r(i, j): the rank of
-// j among i's neighbours in the input space (1 = nearest). T = 1 when every embedded neighbour is
-// among the k input neighbours; each intruder costs its distance in rank beyond k. Equal input
-// distances rank by index.
-//
-// Exact ranks: the input distances come from GEMM on the centred data, e_l = |x_l|^2 - 2 x_i . x_l
-// (|x_i|^2 is common to all l), whose rounding, in double, is at most c (|x_i|^2 + |x_l|^2) with
-// c = 4 gamma_d + 16 eps (gamma_d = d eps / (1 - d eps)), which also covers the rounding of
-// centring and of the direct distances. Where e_l and e_j are further apart than their bounds,
-// the expansion decides; otherwise (ties, duplicated points, near ties) the squared distances
-// computed directly in double do, so the result is that of the direct distances wherever the
-// data sit. (scikit-learn leaves the order of equal distances to its sort.)
-//
-// Cost: all n^2 input distances (through GEMM, in blocks of rows), never stored all at once.
+/// @file
+/// Trustworthiness of an embedding (Venna and Kaski 2001), as scikit-learn defines it: how far
+/// the points that look like neighbours in the embedding really are neighbours in the input.
+///
+///     T(k) = 1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in N_k(i)} max(0, r(i, j) - k)
+///
+/// N_k(i): the k nearest neighbours of i in the embedding (i itself excluded); r(i, j): the rank of
+/// j among i's neighbours in the input space (1 = nearest). T = 1 when every embedded neighbour is
+/// among the k input neighbours; each intruder costs its distance in rank beyond k. Equal input
+/// distances rank by index.
+///
+/// Exact ranks: the input distances come from GEMM on the centred data, e_l = |x_l|^2 - 2 x_i . x_l
+/// (|x_i|^2 is common to all l), whose rounding, in double, is at most c (|x_i|^2 + |x_l|^2) with
+/// c = 4 gamma_d + 16 eps (gamma_d = d eps / (1 - d eps)), which also covers the rounding of
+/// centring and of the direct distances. Where e_l and e_j are further apart than their bounds,
+/// the expansion decides; otherwise (ties, duplicated points, near ties) the squared distances
+/// computed directly in double do, so the result is that of the direct distances wherever the
+/// data sit. (scikit-learn leaves the order of equal distances to its sort.)
+///
+/// Cost: all n^2 input distances (through GEMM, in blocks of rows), never stored all at once.
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,39 +1,44 @@
-// t-SNE (t-distributed stochastic neighbour embedding) with scikit-learn's parameters, meaning
-// and optimiser, exact or Barnes-Hut.
-//
-//     autoenc::TSNE tsne(autoenc::perplexity = 15, autoenc::learning_rate = 100, autoenc::random_state = 0);
-//     autoenc::EmbeddingMatrix Y = tsne.fit_transform(latent);   // latent: (n, d)
-//     tsne.kl_divergence_; tsne.n_iter_;
-//
-// The steps (van der Maaten and Hinton 2008; van der Maaten 2014 for Barnes-Hut):
-//  1. input similarities P from squared Euclidean distances at the requested perplexity
-//     (affinities.hpp): over all pairs (exact) or the k = min(n - 1, 3 perplexity + 1) nearest
-//     neighbours (Barnes-Hut, nearest_neighbors.hpp);
-//  2. an initial embedding: N(0, 1e-4^2) ("random") or the first principal components scaled
-//     so that the first has standard deviation 1e-4 ("pca");
-//  3. gradient descent on KL(P || Q) (tsne_objective.hpp) with momentum and per-coordinate
-//     gains, in scikit-learn's two stages:
-//       stage 1, iterations [0, 250): P multiplied by early_exaggeration, momentum 0.5;
-//       stage 2, iterations [250, n_iter): true P, momentum 0.8;
-//     each iteration (g = gradient, gains start at 1 and the update at 0 in each stage):
-//       gain  += 0.2 where update * g < 0 (the direction flipped), else gain *= 0.8;
-//       gain   = max(gain, 0.01);
-//       update = momentum * update - learning_rate * gain * g;   y += update.
-//     Every 50 iterations (and at the last) the KL divergence is evaluated: the stage stops if
-//     it has not improved for n_iter_without_progress iterations (stage 2 only), or if the norm
-//     of gain * g is at most min_grad_norm.
-//
-// Where autoenc differs from scikit-learn 1.2.1, and why:
-//  - Random numbers come from autoenc's generator, so the same random_state gives a different
-//    (equally good) embedding; results are reproducible with any thread count.
-//  - The PCA initialisation uses an exact eigen-decomposition instead of randomized SVD (the
-//    same components up to rounding; the sign is fixed the same way, see tsne_pca_initialization).
-//  - The embedding is kept in double; scikit-learn casts it to float32 (autoenc's tree kernel
-//    computes its terms in float for speed and accumulates each point's sums in double, see
-//    space_partition_tree.hpp).
-//  - The 3-D gradient is the true gradient of KL (see tsne_objective.hpp).
-//  - Barnes-Hut evaluates the angle criterion for groups of nearby points at once, which is at
-//    least as accurate as scikit-learn's per-point walk (space_partition_tree.hpp).
+/// @file
+/// t-SNE (t-distributed stochastic neighbour embedding) with scikit-learn's parameters, meaning
+/// and optimiser, exact or Barnes-Hut.
+///
+///     autoenc::TSNE tsne(autoenc::perplexity = 15, autoenc::learning_rate = 100, autoenc::random_state = 0);
+///     autoenc::EmbeddingMatrix Y = tsne.fit_transform(latent);   // latent: (n, d)
+///     tsne.kl_divergence_; tsne.n_iter_;
+///
+/// The steps (van der Maaten and Hinton 2008; van der Maaten 2014 for Barnes-Hut):
+///  1. input similarities P from squared Euclidean distances at the requested perplexity
+///     (affinities.hpp): over all pairs (exact) or the k = min(n - 1, 3 perplexity + 1) nearest
+///     neighbours (Barnes-Hut, nearest_neighbors.hpp);
+///  2. an initial embedding: N(0, 1e-4^2) ("random") or the first principal components scaled
+///     so that the first has standard deviation 1e-4 ("pca");
+///  3. gradient descent on KL(P || Q) (tsne_objective.hpp) with momentum and per-coordinate
+///     gains, in scikit-learn's two stages:
+///
+///         stage 1, iterations [0, 250): P multiplied by early_exaggeration, momentum 0.5;
+///         stage 2, iterations [250, n_iter): true P, momentum 0.8;
+///
+///     each iteration (g = gradient, gains start at 1 and the update at 0 in each stage):
+///
+///         gain  += 0.2 where update * g < 0 (the direction flipped), else gain *= 0.8;
+///         gain   = max(gain, 0.01);
+///         update = momentum * update - learning_rate * gain * g;   y += update.
+///
+///     Every 50 iterations (and at the last) the KL divergence is evaluated: the stage stops if
+///     it has not improved for n_iter_without_progress iterations (stage 2 only), or if the norm
+///     of gain * g is at most min_grad_norm.
+///
+/// Where autoenc differs from scikit-learn 1.2.1, and why:
+///  - Random numbers come from autoenc's generator, so the same random_state gives a different
+///    (equally good) embedding; results are reproducible with any thread count.
+///  - The PCA initialisation uses an exact eigen-decomposition instead of randomized SVD (the
+///    same components up to rounding; the sign is fixed the same way, see tsne_pca_initialization).
+///  - The embedding is kept in double; scikit-learn casts it to float32 (autoenc's tree kernel
+///    computes its terms in float for speed and accumulates each point's sums in double, see
+///    space_partition_tree.hpp).
+///  - The 3-D gradient is the true gradient of KL (see tsne_objective.hpp).
+///  - Barnes-Hut evaluates the angle criterion for groups of nearby points at once, which is at
+///    least as accurate as scikit-learn's per-point walk (space_partition_tree.hpp).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -46,14 +51,6 @@
 #include <string>
 
 #include "../core/config.hpp"
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push  // see core/config.hpp
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Eigenvalues>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 #include "../core/common_args.hpp"
 #include "../core/error.hpp"
@@ -67,14 +64,25 @@
 
 namespace autoenc {
 
-enum class TsneMethod { barnes_hut, exact };
-enum class TsneInit { pca, random, given };
+/// How TSNE sums over pairs (scikit-learn's method).
+enum class TsneMethod {
+  barnes_hut,  ///< "barnes_hut": P over the nearest neighbours, repulsion through a quadtree / octree.
+  exact        ///< "exact": every pair, O(n^2) time and memory.
+};
+/// How TSNE starts (scikit-learn's init).
+enum class TsneInit {
+  pca,     ///< "pca": the first principal components, scaled to standard deviation 1e-4.
+  random,  ///< "random": N(0, 1e-4^2) coordinates.
+  given    ///< The map given by init_embedding(Y0).
+};
 
+/// "barnes_hut" or "exact"; ConfigError otherwise.
 inline TsneMethod tsne_method_from_name(const std::string& s) {
   if (s == "barnes_hut") return TsneMethod::barnes_hut;
   if (s == "exact") return TsneMethod::exact;
   throw ConfigError("TSNE: unknown method '" + s + "' (known: barnes_hut, exact)");
 }
+/// "pca" or "random"; ConfigError otherwise.
 inline TsneInit tsne_init_from_name(const std::string& s) {
   if (s == "pca") return TsneInit::pca;
   if (s == "random") return TsneInit::random;
@@ -86,17 +94,42 @@ struct TsneProgress {
   int iteration;           ///< 1-based, like scikit-learn's messages
   int n_iter;              ///< the planned total
   double kl_divergence;    ///< with the exaggerated P during the first stage
-  double gradient_norm;
+  double gradient_norm;    ///< norm of gain * gradient, the value min_grad_norm is compared with
   double seconds;          ///< since the start of the optimisation
-  bool exaggerated;
+  bool exaggerated;        ///< whether this is the first stage (P times early_exaggeration)
 };
 
-/// Projections on the first principal components, scaled so that the first has standard
-/// deviation 1e-4. Each component's sign makes its largest-magnitude projection positive
-/// (scikit-learn's svd_flip), so the result does not depend on the eigen-solver's signs.
+namespace detail {
+/// The PCA projection of centred data Xc on its first n_components principal axes. (A template,
+/// instantiated for EmbeddingMatrix only, so that a file that never runs t-SNE compiles no
+/// eigen-solver.)
+template <class Matrix>
+Matrix tsne_pca_projection(const Matrix& Xc, Index n_components);
+}  // namespace detail
+
+/// TSNE's "pca" start for the rows of X (n x d): their projections on the first n_components
+/// principal components, scaled so that the first has standard deviation 1e-4. Each
+/// component's sign makes its largest-magnitude projection positive (scikit-learn's svd_flip),
+/// so the result does not depend on the eigen-solver's signs.
 template <class Derived>
 EmbeddingMatrix tsne_pca_initialization(const Eigen::MatrixBase<Derived>& X, Index n_components) {
   const EmbeddingMatrix Xc = X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
+  return detail::tsne_pca_projection(Xc, n_components);
+}
+
+#if AUTOENC_HEADER_DEFINITIONS
+}  // namespace autoenc
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push  // see core/config.hpp
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <Eigen/Eigenvalues>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+namespace autoenc {
+template <class Matrix>
+Matrix detail::tsne_pca_projection(const Matrix& Xc, Index n_components) {
   const Eigen::MatrixXd covariance = Xc.transpose() * Xc;
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(covariance);  // ascending eigenvalues
   EmbeddingMatrix Y = Xc * eig.eigenvectors().rightCols(n_components).rowwise().reverse();
@@ -110,6 +143,7 @@ EmbeddingMatrix tsne_pca_initialization(const Eigen::MatrixBase<Derived>& X, Ind
   if (std0 > 0) Y *= 1e-4 / std0;
   return Y;
 }
+#endif  // AUTOENC_HEADER_DEFINITIONS
 
 struct NComponentsTag;
 struct PerplexityTag;
@@ -137,9 +171,12 @@ inline constexpr ArgName<AngleTag, double> angle{};
 
 /// A method given by enum or by scikit-learn's name ("barnes_hut", "exact").
 struct TsneMethodSpec {
-  TsneMethod value;
+  TsneMethod value;  ///< The method named.
+  /// From the enum.
   TsneMethodSpec(TsneMethod m) : value(m) {}                                    // NOLINT: implicit on purpose
+  /// From scikit-learn's name; ConfigError for an unknown one.
   TsneMethodSpec(const char* name) : value(tsne_method_from_name(name)) {}         // NOLINT
+  /// From scikit-learn's name; ConfigError for an unknown one.
   TsneMethodSpec(const std::string& name) : value(tsne_method_from_name(name)) {}  // NOLINT
 };
 /// ae::method = "barnes_hut" or "exact".
@@ -153,39 +190,43 @@ inline NamedArg<InitEmbeddingTag, EmbeddingMatrix> init_embedding(EmbeddingMatri
 
 /// TSNE's hyper-parameters, with scikit-learn 1.2's names and defaults.
 struct TsneOptions {
-  int n_components = 2;
-  double perplexity = 30;
-  double early_exaggeration = 12;
+  int n_components = 2;                 ///< dimension of the map (Barnes-Hut: 2 or 3)
+  double perplexity = 30;               ///< effective number of neighbours per point
+  double early_exaggeration = 12;       ///< P's factor in the first stage, >= 1
   std::optional<double> learning_rate;  ///< empty: scikit-learn's "auto", max(n / early_exaggeration / 4, 50)
-  int n_iter = 1000;
-  int n_iter_without_progress = 300;
-  double min_grad_norm = 1e-7;
-  TsneInit init = TsneInit::pca;
+  int n_iter = 1000;                    ///< iterations at most, >= 250
+  int n_iter_without_progress = 300;    ///< stop the second stage after this many without a better KL
+  double min_grad_norm = 1e-7;          ///< stop a stage when the norm of gain * gradient is at most this
+  TsneInit init = TsneInit::pca;        ///< how the map starts
   EmbeddingMatrix init_embedding;  ///< used when init is TsneInit::given
-  TsneMethod method = TsneMethod::barnes_hut;
-  double angle = 0.5;
-  std::uint64_t random_state = 0;
+  TsneMethod method = TsneMethod::barnes_hut;  ///< Barnes-Hut or exact sums
+  double angle = 0.5;                   ///< Barnes-Hut's accuracy in [0, 1]; 0 sums exactly
+  std::uint64_t random_state = 0;       ///< seed of the "random" start
   int verbose = 0;  ///< 1: the steps, as scikit-learn prints them; 2: also every 50 iterations
 
-  void set(NamedArg<NComponentsTag, int> a) { n_components = a.value; }
-  void set(NamedArg<PerplexityTag, double> a) { perplexity = a.value; }
-  void set(NamedArg<EarlyExaggerationTag, double> a) { early_exaggeration = a.value; }
-  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
-  void set(NamedArg<NIterTag, int> a) { n_iter = a.value; }
+  void set(NamedArg<NComponentsTag, int> a) { n_components = a.value; }                 ///< ae::n_components
+  void set(NamedArg<PerplexityTag, double> a) { perplexity = a.value; }                 ///< ae::perplexity
+  void set(NamedArg<EarlyExaggerationTag, double> a) { early_exaggeration = a.value; }  ///< ae::early_exaggeration
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }            ///< ae::learning_rate
+  void set(NamedArg<NIterTag, int> a) { n_iter = a.value; }                             ///< ae::n_iter
+  /// ae::n_iter_without_progress
   void set(NamedArg<NIterWithoutProgressTag, int> a) { n_iter_without_progress = a.value; }
-  void set(NamedArg<MinGradNormTag, double> a) { min_grad_norm = a.value; }
-  void set(NamedArg<InitTag, std::string> a) { init = tsne_init_from_name(a.value); }
+  void set(NamedArg<MinGradNormTag, double> a) { min_grad_norm = a.value; }             ///< ae::min_grad_norm
+  void set(NamedArg<InitTag, std::string> a) { init = tsne_init_from_name(a.value); }   ///< ae::init
+  /// ae::init_embedding(Y0): init becomes TsneInit::given.
   void set(NamedArg<InitEmbeddingTag, EmbeddingMatrix> a) {
     init = TsneInit::given;
     init_embedding = std::move(a.value);
   }
-  void set(NamedArg<MethodTag, TsneMethodSpec> a) { method = a.value.value; }
-  void set(NamedArg<AngleTag, double> a) { angle = a.value; }
-  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }
-  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }
+  void set(NamedArg<MethodTag, TsneMethodSpec> a) { method = a.value.value; }           ///< ae::method
+  void set(NamedArg<AngleTag, double> a) { angle = a.value; }                           ///< ae::angle
+  void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }       ///< ae::random_state
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }            ///< ae::verbose
 
+  /// Length of the first stage (early exaggeration, momentum 0.5), as in scikit-learn.
   static constexpr int kExplorationIterations = 250;
 
+  /// Throws ConfigError for a value out of range (perplexity <= 0, n_iter < 250, ...).
   void validate() const {
     if (n_components < 1) throw ConfigError("TSNE: n_components must be >= 1, got " + std::to_string(n_components));
     if (!(perplexity > 0)) throw ConfigError("TSNE: perplexity must be > 0, got " + std::to_string(perplexity));
@@ -214,8 +255,10 @@ class TSNE {
     detail::apply_named_args(options_, std::forward<Args>(args)...);
     options_.validate();
   }
+  /// From a filled-in options struct (checked: ConfigError).
   explicit TSNE(const TsneOptions& options) : options_(options) { options_.validate(); }
 
+  /// The hyper-parameters in use.
   const TsneOptions& options() const { return options_; }
 
   /// Called every 50 iterations with the optimizer's state (for progress bars).
@@ -225,11 +268,11 @@ class TSNE {
   }
 
   // ----- results (scikit-learn's names) -----
-  EmbeddingMatrix embedding_;
-  double kl_divergence_ = std::numeric_limits<double>::quiet_NaN();
+  EmbeddingMatrix embedding_;    ///< the map, n x n_components (what fit_transform returns)
+  double kl_divergence_ = std::numeric_limits<double>::quiet_NaN();  ///< KL(P || Q) at the end
   int n_iter_ = 0;               ///< index of the last iteration run (n_iter - 1 normally)
   double learning_rate_ = 0;     ///< the learning rate used ('auto' resolved)
-  double mean_sigma_ = 0;
+  double mean_sigma_ = 0;        ///< mean Gaussian width of P, sqrt(n / sum beta_i) ("Mean sigma")
 
   /// Embeds the rows of X (n x d, any real scalar). Returns embedding_ (n x n_components).
   template <class Derived>
@@ -337,82 +380,16 @@ class TSNE {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  EmbeddingMatrix random_initialization(Index n, Rng& rng) const {
-    EmbeddingMatrix Y(n, options_.n_components);
-    for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = 1e-4 * rng.normal();
-    return Y;
-  }
+  EmbeddingMatrix random_initialization(Index n, Rng& rng) const;
 
-  void scale_p(double factor) {
-    if (options_.method == TsneMethod::exact) dense_.P *= factor;
-    else
-      for (double& v : sparse_.values) v *= factor;
-  }
+  void scale_p(double factor);
 
   /// dKL/dy at embedding_ into grad; KL when compute_error (else NaN for Barnes-Hut).
-  double gradient(EmbeddingMatrix& grad, bool compute_error) {
-    if (options_.method == TsneMethod::exact)
-      return tsne_exact_gradient(dense_.P, embedding_, tsne_degrees_of_freedom(options_.n_components), grad);
-    if (options_.n_components == 2)
-      return tsne_barnes_hut_gradient<2>(sparse_, embedding_, options_.angle, tree2_, grad, compute_error, workspace_);
-    return tsne_barnes_hut_gradient<3>(sparse_, embedding_, options_.angle, tree3_, grad, compute_error, workspace_);
-  }
+  double gradient(EmbeddingMatrix& grad, bool compute_error);
 
   /// scikit-learn's _gradient_descent for iterations [first, last).
   Stage optimize(int first, int last, double momentum, int n_iter_without_progress, bool exaggerated,
-                 std::chrono::steady_clock::time_point start) {
-    const Index n = embedding_.rows(), dim = embedding_.cols();
-    EmbeddingMatrix grad(n, dim), update = EmbeddingMatrix::Zero(n, dim), gains = EmbeddingMatrix::Ones(n, dim);
-    double error = std::numeric_limits<double>::max(), best_error = error;
-    int best_iteration = first, i = first;
-    bool stopped = false;
-    auto tic = std::chrono::steady_clock::now();
-    for (i = first; i < last; ++i) {
-      const bool check = (i + 1) % kCheckEvery == 0;
-      const bool compute_error = check || i == last - 1;
-      const double e = gradient(grad, compute_error);
-      if (compute_error) error = e;
-      if (!grad.allFinite() || (compute_error && !std::isfinite(error)))
-        throw NumericError("TSNE: the gradient became non-finite at iteration " + std::to_string(i + 1) +
-                           "; try a smaller learning_rate (now " + format_number(learning_rate_) + ")");
-      for (Index k = 0; k < grad.size(); ++k) {
-        double& gain = gains.data()[k];
-        double& g = grad.data()[k];
-        double& u = update.data()[k];
-        gain = u * g < 0 ? gain + 0.2 : gain * 0.8;
-        gain = std::max(gain, kMinGain);
-        g *= gain;
-        u = momentum * u - learning_rate_ * g;
-        embedding_.data()[k] += u;
-      }
-      if (check) {
-        const double grad_norm = grad.norm();
-        const double elapsed = seconds_since(tic);
-        tic = std::chrono::steady_clock::now();
-        if (options_.verbose >= 2)
-          log_printf("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)\n", i + 1,
-                      error, grad_norm, kCheckEvery, elapsed);
-        if (on_progress_) on_progress_({i + 1, options_.n_iter, error, grad_norm, seconds_since(start), exaggerated});
-        if (error < best_error) {
-          best_error = error;
-          best_iteration = i;
-        } else if (i - best_iteration > n_iter_without_progress) {
-          if (options_.verbose >= 2)
-            log_printf("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.\n",
-                        i + 1, n_iter_without_progress);
-          stopped = true;
-          break;
-        }
-        if (grad_norm <= options_.min_grad_norm) {
-          if (options_.verbose >= 2) log_printf("[t-SNE] Iteration %d: gradient norm %f. Finished.\n", i + 1, grad_norm);
-          stopped = true;
-          break;
-        }
-      }
-    }
-    // The index of the last iteration run, as Python's loop variable leaves it.
-    return {error, stopped ? i : (first < last ? last - 1 : first)};
-  }
+                 std::chrono::steady_clock::time_point start);
 
   TsneOptions options_;
   std::function<void(const TsneProgress&)> on_progress_;
@@ -424,9 +401,89 @@ class TSNE {
   std::vector<double> workspace_;
 };
 
+// ---- TSNE's functions that are not templates: inline in header-only use, compiled once into
+// libautoenc_compiled in the precompiled mode (see core/config.hpp).
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC EmbeddingMatrix TSNE::random_initialization(Index n, Rng& rng) const {
+  EmbeddingMatrix Y(n, options_.n_components);
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = 1e-4 * rng.normal();
+  return Y;
+}
+
+AUTOENC_FUNC void TSNE::scale_p(double factor) {
+  if (options_.method == TsneMethod::exact) dense_.P *= factor;
+  else
+    for (double& v : sparse_.values) v *= factor;
+}
+
+AUTOENC_FUNC double TSNE::gradient(EmbeddingMatrix& grad, bool compute_error) {
+  if (options_.method == TsneMethod::exact)
+    return tsne_exact_gradient(dense_.P, embedding_, tsne_degrees_of_freedom(options_.n_components), grad);
+  if (options_.n_components == 2)
+    return tsne_barnes_hut_gradient<2>(sparse_, embedding_, options_.angle, tree2_, grad, compute_error, workspace_);
+  return tsne_barnes_hut_gradient<3>(sparse_, embedding_, options_.angle, tree3_, grad, compute_error, workspace_);
+}
+
+AUTOENC_FUNC TSNE::Stage TSNE::optimize(int first, int last, double momentum, int n_iter_without_progress,
+                                     bool exaggerated, std::chrono::steady_clock::time_point start) {
+  const Index n = embedding_.rows(), dim = embedding_.cols();
+  EmbeddingMatrix grad(n, dim), update = EmbeddingMatrix::Zero(n, dim), gains = EmbeddingMatrix::Ones(n, dim);
+  double error = std::numeric_limits<double>::max(), best_error = error;
+  int best_iteration = first, i = first;
+  bool stopped = false;
+  auto tic = std::chrono::steady_clock::now();
+  for (i = first; i < last; ++i) {
+    const bool check = (i + 1) % kCheckEvery == 0;
+    const bool compute_error = check || i == last - 1;
+    const double e = gradient(grad, compute_error);
+    if (compute_error) error = e;
+    if (!grad.allFinite() || (compute_error && !std::isfinite(error)))
+      throw NumericError("TSNE: the gradient became non-finite at iteration " + std::to_string(i + 1) +
+                         "; try a smaller learning_rate (now " + format_number(learning_rate_) + ")");
+    for (Index k = 0; k < grad.size(); ++k) {
+      double& gain = gains.data()[k];
+      double& g = grad.data()[k];
+      double& u = update.data()[k];
+      gain = u * g < 0 ? gain + 0.2 : gain * 0.8;
+      gain = std::max(gain, kMinGain);
+      g *= gain;
+      u = momentum * u - learning_rate_ * g;
+      embedding_.data()[k] += u;
+    }
+    if (check) {
+      const double grad_norm = grad.norm();
+      const double elapsed = seconds_since(tic);
+      tic = std::chrono::steady_clock::now();
+      if (options_.verbose >= 2)
+        log_printf("[t-SNE] Iteration %d: error = %.7f, gradient norm = %.7f (%d iterations in %.3fs)\n", i + 1,
+                    error, grad_norm, kCheckEvery, elapsed);
+      if (on_progress_) on_progress_({i + 1, options_.n_iter, error, grad_norm, seconds_since(start), exaggerated});
+      if (error < best_error) {
+        best_error = error;
+        best_iteration = i;
+      } else if (i - best_iteration > n_iter_without_progress) {
+        if (options_.verbose >= 2)
+          log_printf("[t-SNE] Iteration %d: did not make any progress during the last %d episodes. Finished.\n",
+                      i + 1, n_iter_without_progress);
+        stopped = true;
+        break;
+      }
+      if (grad_norm <= options_.min_grad_norm) {
+        if (options_.verbose >= 2) log_printf("[t-SNE] Iteration %d: gradient norm %f. Finished.\n", i + 1, grad_norm);
+        stopped = true;
+        break;
+      }
+    }
+  }
+  // The index of the last iteration run, as Python's loop variable leaves it.
+  return {error, stopped ? i : (first < last ? last - 1 : first)};
+}
+#endif  // AUTOENC_HEADER_DEFINITIONS
+
 // Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
+extern template EmbeddingMatrix detail::tsne_pca_projection(const EmbeddingMatrix&, Index);
 extern template const EmbeddingMatrix& TSNE::fit_transform(
     const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);
 #endif

@@ -1,26 +1,27 @@
-// t-SNE's objective and its gradient, exactly (all pairs) and by Barnes-Hut.
-//
-// With joint input probabilities p_ij and an embedding y, the output similarities use a
-// Student-t kernel with alpha degrees of freedom (alpha = max(n_components - 1, 1)):
-//
-//   u_ij = 1 / (1 + |y_i - y_j|^2 / alpha),   w_ij = u_ij^((alpha + 1) / 2),
-//   Z = sum_{k != l} w_kl,                    q_ij = w_ij / Z
-//
-//   KL(P || Q) = sum_{i != j} p_ij ln(p_ij / q_ij)
-//
-//   dKL/dy_i = (2 (alpha + 1) / alpha) sum_j (p_ij - q_ij) u_ij (y_i - y_j)
-//            = c (attraction_i - repulsion_i / Z),
-//   attraction_i = sum_j p_ij u_ij (y_i - y_j),  repulsion_i = sum_j w_ij u_ij (y_i - y_j).
-//
-// For alpha = 1 (2-D) u = w and c = 4, the familiar form. scikit-learn writes w_ij where u_ij
-// stands above, which is the same for alpha = 1 but not the gradient of KL for alpha != 1
-// (3-D embeddings); autoenc uses the true gradient, which the finite-difference test checks.
-//
-// scikit-learn floors q_ij at machine epsilon in the KL divergence (as here) and also inside its
-// exact gradient; autoenc's gradient uses the unfloored q_ij, which differs by < eps per pair.
-//
-// The attraction needs only the pairs with p_ij > 0 (sparse for Barnes-Hut); the repulsion and Z
-// involve all pairs: summed exactly here, or through SpacePartitionTree.
+/// @file
+/// t-SNE's objective and its gradient, exactly (all pairs) and by Barnes-Hut.
+///
+/// With joint input probabilities p_ij and an embedding y, the output similarities use a
+/// Student-t kernel with alpha degrees of freedom (alpha = max(n_components - 1, 1)):
+///
+///     u_ij = 1 / (1 + |y_i - y_j|^2 / alpha),   w_ij = u_ij^((alpha + 1) / 2),
+///     Z = sum_{k != l} w_kl,                    q_ij = w_ij / Z
+///
+///     KL(P || Q) = sum_{i != j} p_ij ln(p_ij / q_ij)
+///
+///     dKL/dy_i = (2 (alpha + 1) / alpha) sum_j (p_ij - q_ij) u_ij (y_i - y_j)
+///              = c (attraction_i - repulsion_i / Z),
+///     attraction_i = sum_j p_ij u_ij (y_i - y_j),  repulsion_i = sum_j w_ij u_ij (y_i - y_j).
+///
+/// For alpha = 1 (2-D) u = w and c = 4, the familiar form. scikit-learn writes w_ij where u_ij
+/// stands above, which is the same for alpha = 1 but not the gradient of KL for alpha != 1
+/// (3-D embeddings); autoenc uses the true gradient, which the finite-difference test checks.
+///
+/// scikit-learn floors q_ij at machine epsilon in the KL divergence (as here) and also inside its
+/// exact gradient; autoenc's gradient uses the unfloored q_ij, which differs by < eps per pair.
+///
+/// The attraction needs only the pairs with p_ij > 0 (sparse for Barnes-Hut); the repulsion and Z
+/// involve all pairs: summed exactly here, or through SpacePartitionTree.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -37,6 +38,7 @@
 
 namespace autoenc {
 
+/// An embedding (n x n_components) or a dense P, in double, row-major.
 using EmbeddingMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Student-t degrees of freedom for an embedding dimension, as in van der Maaten (2009).

@@ -1,12 +1,13 @@
-// Exact k nearest neighbours through a vantage-point tree (Yianilos 1993), the search bhtsne
-// uses; kept as the alternative to the GEMM search of nearest_neighbors.hpp, which is faster on
-// the chapter's 64-dimensional latent vectors (bench_tsne measures both).
-//
-// Each node takes one point v (the vantage point) and the median distance r from v to the
-// node's other points: the points nearer than r go to the inner subtree, the others to the outer
-// one. A search for the k nearest neighbours of q keeps the k best so far and their largest
-// distance tau; by the triangle inequality the inner subtree can hold a closer point only if
-// d(q, v) - tau < r, the outer one only if d(q, v) + tau >= r.
+/// @file
+/// Exact k nearest neighbours through a vantage-point tree (Yianilos 1993), the search bhtsne
+/// uses; kept as the alternative to the GEMM search of nearest_neighbors.hpp, which is faster on
+/// the chapter's 64-dimensional latent vectors (bench_tsne measures both).
+///
+/// Each node takes one point v (the vantage point) and the median distance r from v to the
+/// node's other points: the points nearer than r go to the inner subtree, the others to the outer
+/// one. A search for the k nearest neighbours of q keeps the k best so far and their largest
+/// distance tau; by the triangle inequality the inner subtree can hold a closer point only if
+/// d(q, v) - tau < r, the outer one only if d(q, v) + tau >= r.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -24,8 +25,10 @@
 
 namespace autoenc {
 
+/// A vantage-point tree over the rows of a matrix, for exact k-nearest-neighbour searches.
 class VantagePointTree {
  public:
+  /// The points, one per row, in double.
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   /// Builds the tree over the rows of X (kept by reference: X must outlive the tree).

@@ -1,14 +1,16 @@
-// What fit, evaluate and predict take besides the data, as named arguments with Keras's names
-// and defaults,
-//
-//     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::verbose = 2);
-//     model.fit(x, x, 10, 256);                                    // the short form
-//
-// or as a FitOptions struct with the same fields.
+/// @file
+/// What fit, evaluate and predict take besides the data, as named arguments with Keras's names
+/// and defaults,
+///
+///     model.fit(x, x, ae::epochs = 10, ae::batch_size = 256, ae::verbose = 2);
+///     model.fit(x, x, 10, 256);                                    // the short form
+///
+/// or as a FitOptions struct with the same fields.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "../core/config.hpp"
 #include "../core/common_args.hpp"
@@ -23,6 +25,15 @@ struct ShuffleTag;
 struct SeedTag;
 struct ValidationDataTag;
 struct ValidationSplitTag;
+struct CallbacksTag;
+
+template <class T>
+class Callback;
+/// The callbacks fit runs, made by ae::callbacks(...) (model/callbacks.hpp).
+template <class T>
+struct CallbackList {
+  std::vector<Callback<T>*> items;  ///< not owned: each outlives the call to fit
+};
 
 /// ae::epochs = 10: passes over the training data.
 inline constexpr ArgName<EpochsTag, int> epochs{};
@@ -39,8 +50,8 @@ inline constexpr ArgName<ValidationSplitTag, double> validation_split{};
 /// Data to report a validation loss on after each epoch (not trained on).
 template <class T>
 struct ValidationData {
-  const Tensor<T>* x = nullptr;
-  const Tensor<T>* y = nullptr;
+  const Tensor<T>* x = nullptr;  ///< the inputs (Keras's x_val); not owned
+  const Tensor<T>* y = nullptr;  ///< the targets (y_val); not owned
 };
 /// ae::validation_data(x_val, y_val): both tensors must outlive the call to fit.
 template <class T>
@@ -51,30 +62,35 @@ NamedArg<ValidationDataTag, ValidationData<T>> validation_data(const Tensor<T>& 
 /// fit's settings, with Keras's defaults.
 template <class T>
 struct FitOptions {
-  int epochs = 1;
-  Index batch_size = 32;
-  bool shuffle = true;
-  std::uint64_t seed = 0;
-  Verbosity verbose = Verbosity::progress_bar;
-  ValidationData<T> validation_data;
-  double validation_split = 0;
+  int epochs = 1;                               ///< passes over the training data
+  Index batch_size = 32;                        ///< samples per step (the last batch may be smaller)
+  bool shuffle = true;                          ///< a new order of the samples every epoch
+  std::uint64_t seed = 0;                       ///< seed of the shuffling
+  Verbosity verbose = Verbosity::progress_bar;  ///< what fit prints
+  ValidationData<T> validation_data;            ///< data for val_loss; none by default
+  double validation_split = 0;                  ///< fraction of the samples held out for val_loss
+  std::vector<Callback<T>*> callbacks;  ///< run after every epoch, in order (not owned)
 
-  void set(NamedArg<EpochsTag, int> a) { epochs = a.value; }
-  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }
-  void set(NamedArg<ShuffleTag, bool> a) { shuffle = a.value; }
-  void set(NamedArg<SeedTag, std::uint64_t> a) { seed = a.value; }
-  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }
-  void set(NamedArg<ValidationDataTag, ValidationData<T>> a) { validation_data = a.value; }
-  void set(NamedArg<ValidationSplitTag, double> a) { validation_split = a.value; }
+  void set(NamedArg<EpochsTag, int> a) { epochs = a.value; }                                  ///< ae::epochs
+  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }                         ///< ae::batch_size
+  void set(NamedArg<ShuffleTag, bool> a) { shuffle = a.value; }                               ///< ae::shuffle
+  void set(NamedArg<SeedTag, std::uint64_t> a) { seed = a.value; }                            ///< ae::seed
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }            ///< ae::verbose
+  void set(NamedArg<ValidationDataTag, ValidationData<T>> a) { validation_data = a.value; }  ///< ae::validation_data
+  void set(NamedArg<ValidationSplitTag, double> a) { validation_split = a.value; }           ///< ae::validation_split
+  /// ae::callbacks(...): appended to those already given.
+  void set(NamedArg<CallbacksTag, CallbackList<T>> a) {
+    callbacks.insert(callbacks.end(), a.value.items.begin(), a.value.items.end());
+  }
 };
 
 /// evaluate's and predict's settings.
 struct EvaluateOptions {
-  Index batch_size = 32;
-  Verbosity verbose = Verbosity::progress_bar;
+  Index batch_size = 32;                        ///< samples per forward pass
+  Verbosity verbose = Verbosity::progress_bar;  ///< what evaluate or predict prints
 
-  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }
-  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }
+  void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }               ///< ae::batch_size
+  void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }  ///< ae::verbose
 };
 
 }  // namespace autoenc

@@ -1,8 +1,11 @@
-// Progress: Keras's progress bar for fit/evaluate/predict.
-//   Epoch 1/10
-//   235/235 [==============================] - 1s 4ms/step - loss: 0.0504
-// On a terminal the line is redrawn as batches finish (with an ETA); elsewhere (a log file,
-// a pipe) only the finished line is printed, so logs stay readable.
+/// @file
+/// Progress: Keras's progress bar for fit/evaluate/predict.
+///
+///     Epoch 1/10
+///     235/235 [==============================] - 1s 4ms/step - loss: 0.0504
+///
+/// On a terminal the line is redrawn as batches finish (with an ETA); elsewhere (a log file,
+/// a pipe) only the finished line is printed, so logs stay readable.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -61,10 +64,12 @@ inline std::string format_per_step(double seconds_per_step) {
 
 }  // namespace detail
 
+/// One progress line of `total_steps` steps (an epoch's batches), drawn as `verbosity` says.
 class ProgressBar {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = std::chrono::steady_clock;  ///< Times the steps (monotonic).
 
+  /// Starts the clock; nothing is printed before the first update() or finish().
   ProgressBar(Index total_steps, Verbosity verbosity, std::ostream& os)
       : total_(total_steps), verbosity_(verbosity), os_(os), live_(is_terminal(os)),
         start_(Clock::now()), last_draw_(start_) {}
@@ -99,6 +104,7 @@ class ProgressBar {
         << '\n' << std::flush;
   }
 
+  /// Wall-clock seconds since the bar was made.
   double seconds_since_start() const {
     return std::chrono::duration<double>(Clock::now() - start_).count();
   }

@@ -1,23 +1,26 @@
-// Saving and loading a model's weights in autoenc's own binary format (docs/format.md).
-//
-//   offset    size    field
-//   0         8       magic "AUTOENC\0"
-//   8         4       format version (2; version 1 files still load), little-endian uint32
-//   12        4       bytes per scalar (4: float, 8: double)
-//   16        8       A: length of the architecture text
-//   24        A       architecture: the input shape, then one line per layer (kind and settings)
-//   24+A      8       P: number of parameters
-//   32+A      P*s     the parameters, layer after layer, as in Sequential::parameters()
-//   32+A+P*s  8       S: number of non-trainable state values (version 2 only)
-//   40+A+P*s  S*s     the state, layer after layer, as in Sequential::state() (version 2 only)
-//   end-8     8       FNV-1a 64-bit hash of every byte before it
-// Version 1 (no state section) is what the library wrote before layers had state.
-// All integers and scalars are little-endian. Files are written atomically.
+/// @file
+/// Saving and loading a model's weights in autoenc's own binary format (docs/format.md).
+///
+///     offset    size    field
+///     0         8       magic "AUTOENC\0"
+///     8         4       format version (2; version 1 files still load), little-endian uint32
+///     12        4       bytes per scalar (4: float, 8: double)
+///     16        8       A: length of the architecture text
+///     24        A       architecture: the input shape, then one line per layer (kind and settings)
+///     24+A      8       P: number of parameters
+///     32+A      P*s     the parameters, layer after layer, as in Sequential::parameters()
+///     32+A+P*s  8       S: number of non-trainable state values (version 2 only)
+///     40+A+P*s  S*s     the state, layer after layer, as in Sequential::state() (version 2 only)
+///     end-8     8       FNV-1a 64-bit hash of every byte before it
+///
+/// Version 1 (no state section) is what the library wrote before layers had state.
+/// All integers and scalars are little-endian. Files are written atomically.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -68,31 +71,31 @@ std::string model_architecture(const Sequential<T>& model) {
   return s;
 }
 
-/// Writes the model's architecture, weights and non-trainable state to `path` (atomically).
+namespace detail {
+
+/// The bytes of a model file (the layout above) holding `arch`, the parameters and the state.
 template <class T>
-void save_model(const Sequential<T>& model, const std::string& path) {
-  if (!model.built()) throw ConfigError("save_model: the model is not built");
-  const std::string arch = model_architecture(model);
-  const auto params = model.parameters();
-  const auto state = model.state();
-  std::string out(detail::kModelMagic, 8);
-  detail::put_le<std::uint32_t>(out, detail::kModelFormatVersion);
-  detail::put_le<std::uint32_t>(out, sizeof(T));
-  detail::put_le<std::uint64_t>(out, arch.size());
+std::string model_file_bytes(const std::string& arch, const T* params, Index n_params, const T* state, Index n_state) {
+  std::string out(kModelMagic, 8);
+  put_le<std::uint32_t>(out, kModelFormatVersion);
+  put_le<std::uint32_t>(out, sizeof(T));
+  put_le<std::uint64_t>(out, arch.size());
   out += arch;
-  detail::put_le<std::uint64_t>(out, static_cast<std::uint64_t>(params.size()));
-  out.append(reinterpret_cast<const char*>(params.data()), static_cast<std::size_t>(params.size()) * sizeof(T));
-  detail::put_le<std::uint64_t>(out, static_cast<std::uint64_t>(state.size()));
-  if (state.size() > 0)
-    out.append(reinterpret_cast<const char*>(state.data()), static_cast<std::size_t>(state.size()) * sizeof(T));
-  detail::put_le<std::uint64_t>(out, detail::fnv1a64(out.data(), out.size()));
-  write_file_atomically(path, out);
+  put_le<std::uint64_t>(out, static_cast<std::uint64_t>(n_params));
+  out.append(reinterpret_cast<const char*>(params), static_cast<std::size_t>(n_params) * sizeof(T));
+  put_le<std::uint64_t>(out, static_cast<std::uint64_t>(n_state));
+  if (n_state > 0) out.append(reinterpret_cast<const char*>(state), static_cast<std::size_t>(n_state) * sizeof(T));
+  put_le<std::uint64_t>(out, fnv1a64(out.data(), out.size()));
+  return out;
 }
 
-/// Reads weights saved by save_model into `model`, which must have the same architecture.
-/// A missing, truncated, corrupted or mismatched file throws IoError and leaves the model as it was.
+/// Reads the model file at `path`, checks it completely (magic, version, sizes, checksum, that
+/// it holds `expected_arch` in T's precision with n_params parameters and n_state state values),
+/// and only then copies the arrays into params and state. Any mismatch throws IoError and
+/// changes nothing.
 template <class T>
-void load_weights(Sequential<T>& model, const std::string& path) {
+void read_model_file(const std::string& path, const std::string& expected_arch, T* params, Index n_params, T* state,
+                     Index n_state) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw IoError("'" + path + "': file not found");
   const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -106,22 +109,22 @@ void load_weights(Sequential<T>& model, const std::string& path) {
       throw IoError("'" + path + "': read error");
   }
   const std::string what = "'" + path + "': ";
-  if (size < 8 || std::memcmp(bytes.data(), detail::kModelMagic, 8) != 0)
+  if (size < 8 || std::memcmp(bytes.data(), kModelMagic, 8) != 0)
     throw IoError(what + "not an autoenc model file (bad magic number)");
   if (size < 24 + 8 + 8) throw IoError(what + "truncated: shorter than the smallest model file");
-  const auto version = detail::get_le<std::uint32_t>(bytes.data() + 8);
-  if (version != 1 && version != detail::kModelFormatVersion)
+  const auto version = get_le<std::uint32_t>(bytes.data() + 8);
+  if (version != 1 && version != kModelFormatVersion)
     throw IoError(what + "format version " + std::to_string(version) + "; this build reads version 1 or " +
-                  std::to_string(detail::kModelFormatVersion));
+                  std::to_string(kModelFormatVersion));
   // Bytes besides the architecture and the arrays: magic, version, scalar size, A, P, the hash,
   // and in version 2 S.
   const std::uint64_t fixed = version == 1 ? 40 : 48;
   if (size < fixed) throw IoError(what + "truncated: shorter than the smallest model file");
-  const auto arch_len = detail::get_le<std::uint64_t>(bytes.data() + 16);
+  const auto arch_len = get_le<std::uint64_t>(bytes.data() + 16);
   if (arch_len > size - fixed) throw IoError(what + "truncated: the architecture text runs past the end of the file");
-  const auto scalar = detail::get_le<std::uint32_t>(bytes.data() + 12);
+  const auto scalar = get_le<std::uint32_t>(bytes.data() + 12);
   if (scalar != 4 && scalar != 8) throw IoError(what + "corrupted: " + std::to_string(scalar) + " bytes per scalar");
-  const auto count = detail::get_le<std::uint64_t>(bytes.data() + 24 + arch_len);
+  const auto count = get_le<std::uint64_t>(bytes.data() + 24 + arch_len);
   const std::uint64_t room = size - fixed - arch_len;  // bytes left for the parameters and the state
   if (count > room / scalar || (version == 1 && count * scalar != room))
     throw IoError(what + "truncated or padded: " + std::to_string(count) + " parameters of " + std::to_string(scalar) +
@@ -129,7 +132,7 @@ void load_weights(Sequential<T>& model, const std::string& path) {
                   std::to_string(fixed + arch_len + count * scalar) + " bytes, it has " + std::to_string(size));
   std::uint64_t state_count = 0;
   if (version >= 2) {
-    state_count = detail::get_le<std::uint64_t>(bytes.data() + 32 + arch_len + count * scalar);
+    state_count = get_le<std::uint64_t>(bytes.data() + 32 + arch_len + count * scalar);
     const std::uint64_t state_room = room - count * scalar;
     if (state_count > state_room / scalar || state_count * scalar != state_room)
       throw IoError(what + "truncated or padded: " + std::to_string(count) + " parameters and " +
@@ -138,27 +141,58 @@ void load_weights(Sequential<T>& model, const std::string& path) {
                     std::to_string(fixed + arch_len + (count + state_count) * scalar) + " bytes, it has " +
                     std::to_string(size));
   }
-  const auto stored = detail::get_le<std::uint64_t>(bytes.data() + size - 8);
-  if (stored != detail::fnv1a64(bytes.data(), static_cast<std::size_t>(size - 8)))
+  const auto stored = get_le<std::uint64_t>(bytes.data() + size - 8);
+  if (stored != fnv1a64(bytes.data(), static_cast<std::size_t>(size - 8)))
     throw IoError(what + "corrupted: the checksum does not match the contents");
   const std::string arch = bytes.substr(24, static_cast<std::size_t>(arch_len));
-  const std::string expected = model_architecture(model);
-  if (arch != expected)
-    throw IoError(what + "holds a different architecture.\nIn the file:\n" + arch + "This model:\n" + expected);
+  if (arch != expected_arch)
+    throw IoError(what + "holds a different architecture.\nIn the file:\n" + arch + "This model:\n" + expected_arch);
   if (scalar != sizeof(T))
     throw IoError(what + "holds " + (scalar == 4 ? "float" : "double") + " weights; this model uses " +
                   (sizeof(T) == 4 ? "float" : "double"));
-  if (!model.built()) model.build();
-  auto params = model.parameters();
-  auto state = model.state();
-  if (static_cast<std::uint64_t>(params.size()) != count)
-    throw IoError(what + "holds " + std::to_string(count) + " parameters; this model has " + std::to_string(params.size()));
-  if (static_cast<std::uint64_t>(state.size()) != state_count)
+  if (static_cast<std::uint64_t>(n_params) != count)
+    throw IoError(what + "holds " + std::to_string(count) + " parameters; this model has " + std::to_string(n_params));
+  if (static_cast<std::uint64_t>(n_state) != state_count)
     throw IoError(what + "holds " + std::to_string(state_count) + " non-trainable state values; this model has " +
-                  std::to_string(state.size()));
-  std::memcpy(params.data(), bytes.data() + 32 + arch_len, static_cast<std::size_t>(count) * sizeof(T));
+                  std::to_string(n_state));
+  std::memcpy(params, bytes.data() + 32 + arch_len, static_cast<std::size_t>(count) * sizeof(T));
   if (state_count > 0)
-    std::memcpy(state.data(), bytes.data() + 40 + arch_len + count * scalar, static_cast<std::size_t>(state_count) * sizeof(T));
+    std::memcpy(state, bytes.data() + 40 + arch_len + count * scalar, static_cast<std::size_t>(state_count) * sizeof(T));
 }
+
+}  // namespace detail
+
+/// Writes the model's architecture, weights and non-trainable state to `path` (atomically).
+template <class T>
+void save_model(const Sequential<T>& model, const std::string& path) {
+  if (!model.built()) throw ConfigError("save_model: the model is not built");
+  const auto params = model.parameters();
+  const auto state = model.state();
+  write_file_atomically(path, detail::model_file_bytes<T>(model_architecture(model), params.data(), params.size(),
+                                                          state.data(), state.size()));
+}
+
+/// Reads weights saved by save_model into `model`, which must have the same architecture.
+/// A missing, truncated, corrupted or mismatched file throws IoError and leaves the model as it was.
+template <class T>
+void load_weights(Sequential<T>& model, const std::string& path) {
+  // Read into buffers first: a bad file leaves even an unbuilt model untouched.
+  std::vector<T> params(static_cast<std::size_t>(model.param_count())), state(static_cast<std::size_t>(model.state_count()));
+  detail::read_model_file<T>(path, model_architecture(model), params.data(), model.param_count(), state.data(),
+                             model.state_count());
+  if (!model.built()) model.build();
+  std::copy(params.begin(), params.end(), model.parameters().data());
+  std::copy(state.begin(), state.end(), model.state().data());
+}
+
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template std::string model_architecture<float>(const Sequential<float>&);
+extern template std::string model_architecture<double>(const Sequential<double>&);
+extern template void save_model<float>(const Sequential<float>&, const std::string&);
+extern template void save_model<double>(const Sequential<double>&, const std::string&);
+extern template void load_weights<float>(Sequential<float>&, const std::string&);
+extern template void load_weights<double>(Sequential<double>&, const std::string&);
+#endif
 
 }  // namespace autoenc

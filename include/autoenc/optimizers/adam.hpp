@@ -1,4 +1,5 @@
-// Adam (Kingma & Ba, 2015) in the form Keras and TensorFlow compute it.
+/// @file
+/// Adam (Kingma & Ba, 2015) in the form Keras and TensorFlow compute it.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -21,26 +22,29 @@ struct Beta1Tag;
 struct Beta2Tag;
 /// ae::beta_1 = 0.9, ae::beta_2 = 0.999: Adam's decay rates of the moment estimates.
 inline constexpr ArgName<Beta1Tag, double> beta_1{};
+/// ae::beta_2 = 0.999: the decay rate of Adam's second-moment estimate v.
 inline constexpr ArgName<Beta2Tag, double> beta_2{};
 
 /// Adam's hyper-parameters, with Keras's names and defaults.
 struct AdamOptions {
-  double learning_rate = 1e-3;
-  double beta_1 = 0.9;
-  double beta_2 = 0.999;
-  double epsilon = 1e-7;
-  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
-  void set(NamedArg<Beta1Tag, double> a) { beta_1 = a.value; }
-  void set(NamedArg<Beta2Tag, double> a) { beta_2 = a.value; }
-  void set(NamedArg<EpsilonTag, double> a) { epsilon = a.value; }
+  double learning_rate = 1e-3;  ///< lr, the step size.
+  double beta_1 = 0.9;          ///< Decay rate of the first-moment estimate m, in [0, 1).
+  double beta_2 = 0.999;        ///< Decay rate of the second-moment estimate v, in [0, 1).
+  double epsilon = 1e-7;        ///< Added to sqrt(v); must be > 0.
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }  ///< ae::learning_rate
+  void set(NamedArg<Beta1Tag, double> a) { beta_1 = a.value; }                ///< ae::beta_1
+  void set(NamedArg<Beta2Tag, double> a) { beta_2 = a.value; }                ///< ae::beta_2
+  void set(NamedArg<EpsilonTag, double> a) { epsilon = a.value; }             ///< ae::epsilon
 };
 
 /// Adam with Keras's defaults: learning_rate 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7.
 ///
 /// At step t (from 1), for every parameter p with gradient g:
-///   m = beta_1 m + (1 - beta_1) g
-///   v = beta_2 v + (1 - beta_2) g^2
-///   p = p - lr_t m / (sqrt(v) + epsilon),   lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
+///
+///     m = beta_1 m + (1 - beta_1) g
+///     v = beta_2 v + (1 - beta_2) g^2
+///     p = p - lr_t m / (sqrt(v) + epsilon),   lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
+///
 /// This is Keras's formulation: the bias corrections are folded into lr_t, so epsilon is added
 /// to sqrt(v) rather than to sqrt(v / (1 - beta_2^t)) as in the paper's Algorithm 1.
 template <class T = DefaultScalar>
@@ -49,8 +53,10 @@ class Adam : public Optimizer<T> {
   /// Adam(learning_rate) or Adam(ae::learning_rate = ..., ae::beta_1 = ..., ae::beta_2 = ...,
   /// ae::epsilon = ...), as Keras's Adam(learning_rate=0.001, ...).
   explicit Adam(double learning_rate = 1e-3) : Adam(options_with_rate(learning_rate)) {}
+  /// Adam(ae::learning_rate = ..., ae::beta_1 = ..., ...): any of AdamOptions's named arguments.
   template <class... Args, class = std::enable_if_t<(sizeof...(Args) > 0) && detail::all_named_args<Args...>>>
   explicit Adam(Args&&... args) : Adam(make_options(std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct; ConfigError for values out of range.
   explicit Adam(const AdamOptions& o) : lr_(o.learning_rate), beta_1_(o.beta_1), beta_2_(o.beta_2), epsilon_(o.epsilon) {
     if (!(lr_ > 0)) throw ConfigError("Adam: learning_rate must be > 0");
     if (!(beta_1_ >= 0 && beta_1_ < 1) || !(beta_2_ >= 0 && beta_2_ < 1))
@@ -74,6 +80,7 @@ class Adam : public Optimizer<T> {
     t_ = 0;
   }
 
+  /// One Adam update of params[0, n) (the formulas above); false if a parameter became NaN or infinite.
   bool step(T* params, const T* grads, Index n) override {
     if (static_cast<Index>(m_.size()) != n) reset(n);
     ++t_;
@@ -96,6 +103,7 @@ class Adam : public Optimizer<T> {
 
   /// Steps taken since the last reset.
   long long iterations() const { return t_; }
+  /// The base step size lr (before the bias correction of lr_t).
   double learning_rate() const { return lr_; }
 
  private:

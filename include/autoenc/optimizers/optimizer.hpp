@@ -1,5 +1,6 @@
-// Optimizer: updates every parameter of a model from its gradient, in one pass over the
-// model's flat parameter buffer (one fused loop instead of one small loop per tensor).
+/// @file
+/// Optimizer: updates every parameter of a model from its gradient, in one pass over the
+/// model's flat parameter buffer (one fused loop instead of one small loop per tensor).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,11 +11,15 @@
 
 namespace autoenc {
 
+/// The interface of Adam and SGD (Keras's optimizer classes): the model hands it the whole
+/// parameter and gradient buffers once per batch.
 template <class T = DefaultScalar>
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
+  /// Keras's class name: "Adam", "SGD".
   virtual std::string name() const = 0;
+  /// Hyper-parameters as "key=value, ...", e.g. "learning_rate=0.001000, beta_1=...".
   virtual std::string config_string() const { return ""; }
   /// Sizes the optimizer's state for n parameters and forgets past steps.
   virtual void reset(Index n_params) = 0;
@@ -22,6 +27,7 @@ class Optimizer {
   /// parameter NaN or infinite (checked in the same pass), which finite gradients can only do
   /// by overflowing a huge parameter.
   virtual bool step(T* params, const T* grads, Index n) = 0;
+  /// A copy with the same hyper-parameters and state (the model keeps its own).
   virtual std::unique_ptr<Optimizer> clone() const = 0;
 };
 

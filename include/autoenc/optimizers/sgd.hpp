@@ -1,4 +1,5 @@
-// Stochastic gradient descent, optionally with momentum (Keras's formulation).
+/// @file
+/// Stochastic gradient descent, optionally with momentum (Keras's formulation).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -16,21 +17,24 @@ namespace autoenc {
 
 /// SGD's hyper-parameters, with Keras's names and defaults.
 struct SGDOptions {
-  double learning_rate = 0.01;
-  double momentum = 0.0;
-  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }
-  void set(NamedArg<MomentumTag, double> a) { momentum = a.value; }
+  double learning_rate = 0.01;  ///< lr, the step size; must be > 0.
+  double momentum = 0.0;        ///< In [0, 1); 0 is plain SGD.
+  void set(NamedArg<LearningRateTag, double> a) { learning_rate = a.value; }  ///< ae::learning_rate
+  void set(NamedArg<MomentumTag, double> a) { momentum = a.value; }           ///< ae::momentum
 };
 
 /// SGD with Keras's defaults (learning_rate 0.01, momentum 0):
-///   velocity = momentum velocity - lr g;   p = p + velocity      (plain SGD: p = p - lr g)
+///
+///     velocity = momentum velocity - lr g;   p = p + velocity      (plain SGD: p = p - lr g)
 template <class T = DefaultScalar>
 class SGD : public Optimizer<T> {
  public:
   /// SGD(learning_rate) or SGD(ae::learning_rate = ..., ae::momentum = ...).
   explicit SGD(double learning_rate = 0.01) : SGD(learning_rate, 0.0) {}
+  /// SGD(ae::learning_rate = ..., ae::momentum = ...).
   template <class... Args, class = std::enable_if_t<(sizeof...(Args) > 0) && detail::all_named_args<Args...>>>
   explicit SGD(Args&&... args) : SGD(make_options(std::forward<Args>(args)...)) {}
+  /// From a filled-in options struct; ConfigError for values out of range.
   explicit SGD(const SGDOptions& o) : SGD(o.learning_rate, o.momentum) {}
 
   std::string name() const override { return "SGD"; }
@@ -43,6 +47,7 @@ class SGD : public Optimizer<T> {
     velocity_.assign(momentum_ > 0 ? static_cast<std::size_t>(n_params) : 0, T(0));
   }
 
+  /// One SGD update of params[0, n) (the formula above); false if a parameter became NaN or infinite.
   bool step(T* params, const T* grads, Index n) override {
     const T lr = T(lr_), mu = T(momentum_);
     if (momentum_ > 0 && static_cast<Index>(velocity_.size()) != n) reset(n);

@@ -1,6 +1,7 @@
-// Canvas: an RGB image with anti-aliased drawing primitives (lines, dashes, discs, polygons,
-// images, text). Coverage-based anti-aliasing: each pixel is blended with the shape's colour in
-// proportion to how much of the pixel the shape covers.
+/// @file
+/// Canvas: an RGB image with anti-aliased drawing primitives (lines, dashes, discs, polygons,
+/// images, text). Coverage-based anti-aliasing: each pixel is blended with the shape's colour in
+/// proportion to how much of the pixel the shape covers.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -18,12 +19,16 @@
 namespace autoenc {
 namespace plot {
 
+/// A position in pixels: x to the right, y down from the top-left corner.
 struct Point {
-  double x, y;
+  /// Pixels from the left edge.
+  double x, y;  ///< Pixels from the top edge.
 };
 
+/// An RGB picture in floating point (components in [0, 1]) to draw on, then save as PNG.
 class Canvas {
  public:
+  /// A `width` x `height` canvas filled with `background` (white by default).
   Canvas(int width, int height, Color background = {1, 1, 1}) : width_(width), height_(height) {
     if (width <= 0 || height <= 0 || double(width) * height > 1e8)
       throw ConfigError("plot: canvas size " + std::to_string(width) + "x" + std::to_string(height) +
@@ -36,11 +41,12 @@ class Canvas {
     }
   }
 
-  int width() const { return width_; }
-  int height() const { return height_; }
+  int width() const { return width_; }    ///< In pixels.
+  int height() const { return height_; }  ///< In pixels.
 
   /// Clip drawing to a rectangle (x0, y0) - (x1, y1); reset with unclip().
   void clip(double x0, double y0, double x1, double y1) { clip_ = {x0, y0, x1, y1}; }
+  /// Drawing reaches the whole canvas again.
   void unclip() { clip_ = {0, 0, double(width_), double(height_)}; }
 
   /// Mixes `c` into pixel (x, y) with weight alpha in [0, 1].
@@ -54,11 +60,13 @@ class Canvas {
     p[2] = float(p[2] + (c.b - p[2]) * alpha);
   }
 
+  /// The colour of pixel (x, y) (not checked).
   Color pixel(int x, int y) const {
     const float* p = &rgb_[(std::size_t(y) * std::size_t(width_) + std::size_t(x)) * 3];
     return {p[0], p[1], p[2]};
   }
 
+  /// Fills the rectangle (x0, y0) - (x1, y1); edge pixels get the part they cover.
   void fill_rect(double x0, double y0, double x1, double y1, Color c) {
     // Partial coverage at the edges keeps sub-pixel rectangles honest.
     for (int y = int(std::floor(y0)); y < int(std::ceil(y1)); ++y)
@@ -174,6 +182,7 @@ class Canvas {
     const double top = y - (valign + 1) * size / 2;
     f.draw(s, left, top, size, [&](int px, int py, double a) { blend(px, py, c, a); });
   }
+  /// Width in pixels of `s` drawn `size` pixels high.
   double text_width(const std::string& s, double size) const { return Font::get().width(s, size); }
 
   /// The picture as 8-bit RGB.
@@ -184,6 +193,7 @@ class Canvas {
     return out;
   }
 
+  /// Writes the picture as an RGB PNG file (atomically).
   void save_png(const std::string& path) const { autoenc::save_png(path, width_, height_, 3, to_rgb8().data()); }
 
  private:

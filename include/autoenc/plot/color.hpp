@@ -1,5 +1,6 @@
-// Colours and colormaps for the plotting module: matplotlib's names and its 'rainbow', 'viridis'
-// and 'gray' maps, continuous or cut into N discrete bands.
+/// @file
+/// Colours and colormaps for the plotting module: matplotlib's names and its 'rainbow', 'viridis'
+/// and 'gray' maps, continuous or cut into N discrete bands.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,11 +11,20 @@
 #include "../core/error.hpp"
 
 namespace autoenc {
+/// The plotting module (plot/plot.hpp): matplotlib-like figures written as PNG.
 namespace plot {
 
 /// An RGB colour with components in [0, 1].
 struct Color {
   double r = 0, g = 0, b = 0;
+  /// @var r
+  /// Red, in [0, 1].
+  /// @var g
+  /// Green, in [0, 1].
+  /// @var b
+  /// Blue, in [0, 1].
+
+  /// matplotlib's colour of that name: "k", "red", "tab:blue", ... (ConfigError if unknown).
   static Color named(const std::string& name) {
     // matplotlib's single-letter and "tab" colours used by the chapter.
     if (name == "black" || name == "k") return {0, 0, 0};
@@ -31,14 +41,20 @@ struct Color {
   }
 };
 
-enum class ColormapKind { rainbow, viridis, gray };
+/// The colormaps there are (matplotlib's names).
+enum class ColormapKind {
+  rainbow,  ///< 'rainbow': purple through blue, green and yellow to red.
+  viridis,  ///< 'viridis': dark blue to yellow, perceptually uniform (matplotlib's default).
+  gray      ///< 'gray': black to white.
+};
 
 /// A colormap, optionally discrete: with `bands` = N, [0, 1] is cut into N equal bands and each
 /// band gets the colour at its centre (matplotlib's plt.cm.get_cmap(name, N)).
 struct Colormap {
-  ColormapKind kind = ColormapKind::viridis;
-  int bands = 0;  // 0: continuous
+  ColormapKind kind = ColormapKind::viridis;  ///< Which map.
+  int bands = 0;  ///< 0: continuous
 
+  /// The map of that name, "rainbow", "viridis" or "gray", with `bands` bands (0: continuous).
   static Colormap named(const std::string& name, int bands = 0) {
     if (name == "rainbow") return {ColormapKind::rainbow, bands};
     if (name == "viridis") return {ColormapKind::viridis, bands};

@@ -1,16 +1,17 @@
-// Figure and Axes: a small subset of matplotlib's vocabulary, enough to draw every chart of
-// the chapter as a PNG: line plots, reference lines, scatter plots coloured through a colormap,
-// arrows, images and image thumbnails placed at data coordinates, legends, colorbars, titles,
-// and a grid of panels.
-//
-//     autoenc::plot::Figure fig(800, 600);
-//     auto& ax = fig.axes();
-//     ax.plot(x, relu, {Color::named("red"), 2, /*dashed*/ true, "relu"});
-//     ax.axvline(0, Color::named("gray")).legend().title("activations");
-//     fig.save_png("out/activations.png");
-//
-// Points with NaN or infinite coordinates are skipped (and counted in Axes::skipped()), never
-// drawn at arbitrary places.
+/// @file
+/// Figure and Axes: a small subset of matplotlib's vocabulary, enough to draw every chart of
+/// the chapter as a PNG: line plots, reference lines, scatter plots coloured through a colormap,
+/// arrows, images and image thumbnails placed at data coordinates, legends, colorbars, titles,
+/// and a grid of panels.
+///
+///     autoenc::plot::Figure fig(800, 600);
+///     auto& ax = fig.axes();
+///     ax.plot(x, relu, {Color::named("red"), 2, /*dashed*/ true, "relu"});
+///     ax.axvline(0, Color::named("gray")).legend().title("activations");
+///     fig.save_png("out/activations.png");
+///
+/// Points with NaN or infinite coordinates are skipped (and counted in Axes::skipped()), never
+/// drawn at arbitrary places.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,27 +31,40 @@
 namespace autoenc {
 namespace plot {
 
+/// How Axes::plot draws a line (matplotlib's color=, linewidth=, linestyle='--', label=).
 struct LineStyle {
-  Color color{0.122, 0.467, 0.706};
+  Color color{0.122, 0.467, 0.706};  ///< matplotlib's first colour, 'tab:blue'
   double width = 1.5;  ///< in points (1/72 inch)
-  bool dashed = false;
-  std::string label;
+  bool dashed = false;  ///< dashes instead of a solid line
+  std::string label;    ///< the legend's text; empty: not in the legend
 };
 
-enum class Marker { point, circle, diamond };
+/// The shape of a scatter plot's points.
+enum class Marker {
+  point,    ///< a small disc, half the size (matplotlib's '.')
+  circle,   ///< a disc with an optional outline ('o')
+  diamond   ///< a diamond, taller than wide ('D')
+};
 
+/// How Axes::scatter draws points (matplotlib's marker=, s=, linewidths=, edgecolors=, label=).
 struct MarkerStyle {
-  Marker marker = Marker::circle;
+  Marker marker = Marker::circle;  ///< the shape
   double size = 3;     ///< radius in points
-  double edge_width = 0;
-  Color edge{0, 0, 0};
-  std::string label;
+  double edge_width = 0;  ///< outline width in points; 0: no outline
+  Color edge{0, 0, 0};    ///< outline colour
+  std::string label;      ///< the legend's text; empty: not in the legend
 };
 
 /// Data range of one axis.
 struct Range {
+  /// The smallest value seen (+infinity before any).
   double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
+  /// @var hi
+  /// The largest value seen (-infinity before any).
+
+  /// No finite value seen yet.
   bool empty() const { return !(hi >= lo); }
+  /// Widens the range to `v`; NaN and infinities are ignored.
   void add(double v) {
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   }
@@ -76,13 +90,15 @@ inline std::string tick_label(double v, double step) {
 }
 
 /// The Student t probability density with nu degrees of freedom (figure 9.9):
-///   Gamma((nu + 1) / 2) / (sqrt(nu pi) Gamma(nu / 2)) (1 + x^2 / nu)^(-(nu + 1) / 2)
+///
+///     Gamma((nu + 1) / 2) / (sqrt(nu pi) Gamma(nu / 2)) (1 + x^2 / nu)^(-(nu + 1) / 2)
 inline double student_t_pdf(double x, double nu) {
   const double pi = 3.14159265358979323846;
   return std::exp(std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2)) / std::sqrt(nu * pi) *
          std::pow(1 + x * x / nu, -(nu + 1) / 2);
 }
 
+/// The standard normal density exp(-x^2 / 2) / sqrt(2 pi) (figure 9.9's comparison).
 inline double normal_pdf(double x) { return std::exp(-x * x / 2) / std::sqrt(2 * 3.14159265358979323846); }
 
 /// The pixel rectangle an Axes draws into, and the data-to-pixel transform (the one place
@@ -90,11 +106,31 @@ inline double normal_pdf(double x) { return std::exp(-x * x / 2) / std::sqrt(2 *
 struct Transform {
   double left, top, width, height;  // pixels
   double x0, x1, y0, y1;            // data limits
+  /// @var left
+  /// Left edge of the plotting area, in pixels.
+  /// @var top
+  /// Top edge of the plotting area, in pixels.
+  /// @var width
+  /// Width of the plotting area, in pixels.
+  /// @var height
+  /// Height of the plotting area, in pixels.
+  /// @var x0
+  /// The data x at the left edge.
+  /// @var x1
+  /// The data x at the right edge.
+  /// @var y0
+  /// The data y at the bottom edge.
+  /// @var y1
+  /// The data y at the top edge.
+
+  /// The pixel position of data point (x, y).
   Point operator()(double x, double y) const {
     return {left + (x - x0) / (x1 - x0) * width, top + height - (y - y0) / (y1 - y0) * height};
   }
 };
 
+/// One panel of a Figure (matplotlib's Axes): what to draw, collected by calls that return the
+/// Axes for chaining, and drawn when the figure renders.
 class Axes {
  public:
   /// A line through (x[i], y[i]).
@@ -121,6 +157,7 @@ class Axes {
     ref_lines_.push_back({true, x, color, width});
     return *this;
   }
+  /// A horizontal line across the whole panel at data y (matplotlib's axhline).
   Axes& axhline(double y, Color color = {0, 0, 0}, double width = 1.0) {
     ref_lines_.push_back({false, y, color, width});
     return *this;
@@ -219,10 +256,12 @@ class Axes {
     return *this;
   }
 
+  /// The panel's title, above it.
   Axes& title(const std::string& t) {
     title_ = t;
     return *this;
   }
+  /// Shows a legend of the labelled lines and points, in the emptier upper corner.
   Axes& legend() {
     show_legend_ = true;
     return *this;
@@ -237,11 +276,13 @@ class Axes {
     ticks_visible_ = false;
     return *this;
   }
+  /// Fixes the x range instead of fitting it to the data.
   Axes& set_xlim(double lo, double hi) {
     xlim_ = {lo, hi};
     fixed_x_ = true;
     return *this;
   }
+  /// Fixes the y range instead of fitting it to the data.
   Axes& set_ylim(double lo, double hi) {
     ylim_ = {lo, hi};
     fixed_y_ = true;
@@ -470,9 +511,12 @@ class Figure {
     return Figure(int(std::lround(w * dpi)), int(std::lround(h * dpi)), rows, cols, dpi);
   }
 
+  /// The panel at (row, col), counted from the top left (ConfigError outside the grid).
   Axes& axes(int row = 0, int col = 0) { return axes_[panel_index(row, col)]; }
+  /// The panel at (row, col), read-only.
   const Axes& axes(int row = 0, int col = 0) const { return axes_[panel_index(row, col)]; }
 
+  /// Draws every panel onto a new canvas of the figure's size.
   Canvas render() const {
     Canvas c(width_, height_);
     const double cw = double(width_) / cols_, ch = double(height_) / rows_;
@@ -481,6 +525,7 @@ class Figure {
     return c;
   }
 
+  /// Renders and writes the figure as a PNG file (matplotlib's savefig).
   void save_png(const std::string& path) const { render().save_png(path); }
 
   /// The data-to-pixel transform of panel (row, col) as render() draws it.

@@ -1,6 +1,7 @@
-// Text for figures: anti-aliased glyphs from a TrueType font (DejaVu Sans, Debian's
-// fonts-dejavu-core) rasterised by stb_truetype. Without the font file, a built-in stroke font
-// (stb_easy_font) keeps the text legible, if plainer.
+/// @file
+/// Text for figures: anti-aliased glyphs from a TrueType font (DejaVu Sans, Debian's
+/// fonts-dejavu-core) rasterised by stb_truetype. Without the font file, a built-in stroke font
+/// (stb_easy_font) keeps the text legible, if plainer.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -16,6 +17,7 @@
 namespace autoenc {
 namespace plot {
 
+/// The font figures write with, loaded once: measures and rasterises single-byte text.
 class Font {
  public:
   /// The font every figure uses: $AUTOENC_FONT, else DejaVu Sans, else the built-in one.
@@ -24,6 +26,7 @@ class Font {
     return font;
   }
 
+  /// False when no font file was found and the built-in stroke font is used.
   bool is_truetype() const { return !ttf_.empty(); }
 
   /// Width of `s` drawn `size` pixels high.

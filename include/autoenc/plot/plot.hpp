@@ -1,5 +1,6 @@
-// autoenc's plotting module: Figure, Axes, Canvas, colours and colormaps, PNG output.
-// Independent of the neural-network headers (autoenc.hpp does not include it).
+/// @file
+/// autoenc's plotting module: Figure, Axes, Canvas, colours and colormaps, PNG output.
+/// Independent of the neural-network headers (autoenc.hpp does not include it).
 // SPDX-License-Identifier: MIT
 #pragma once
 

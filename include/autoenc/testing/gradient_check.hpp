@@ -1,11 +1,12 @@
-// Finite-difference checks of hand-written backward passes, public so that users can check
-// their own layers the way autoenc checks its own.
-//
-// For a layer y = g(x; w) and a fixed random r, the scalar L = sum(y * r) has dL/dy = r, so one
-// backward(dy = r) must give dL/dx and dL/dw. Each entry is compared with the central
-// difference (L(v + h) - L(v - h)) / 2h. Run it with T = double.
-// The analytic gradients are pre-filled with NaN, so an entry backward never writes fails, and
-// so does any entry where either value is NaN or infinite.
+/// @file
+/// Finite-difference checks of hand-written backward passes, public so that users can check
+/// their own layers the way autoenc checks its own.
+///
+/// For a layer y = g(x; w) and a fixed random r, the scalar L = sum(y * r) has dL/dy = r, so one
+/// backward(dy = r) must give dL/dx and dL/dw. Each entry is compared with the central
+/// difference (L(v + h) - L(v - h)) / 2h. Run it with T = double.
+/// The analytic gradients are pre-filled with NaN, so an entry backward never writes fails, and
+/// so does any entry where either value is NaN or infinite.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -20,29 +21,33 @@
 #include "../model/sequential.hpp"
 
 namespace autoenc {
+/// Finite-difference gradient checks of layers and models, yours included (docs/custom_layer.md).
 namespace testing {
 
+/// What check_layer_gradients found.
 struct GradientCheckResult {
   double worst_error = 0;        ///< max over entries of |a - n| / (atol + rtol max(|a|, |n|)); <= 1 passes
   std::string worst;             ///< which entry was worst, with both values
   double input_grad_norm = 0;    ///< |dL/dx|, to catch checks that compare zeros with zeros
   double param_grad_norm = 0;    ///< |dL/dw|
-  Index entries_checked = 0;
-  bool passed() const { return worst_error <= 1.0; }
+  Index entries_checked = 0;     ///< entries of dL/dx and dL/dw compared
+  bool passed() const { return worst_error <= 1.0; }  ///< every entry within the tolerance
 };
 
 /// The central difference's step and the tolerance: an entry passes when
 /// |analytic - numeric| <= atol + rtol max(|analytic|, |numeric|).
 struct FiniteDifferenceSettings {
-  double h = 1e-6;
-  double atol = 1e-7, rtol = 1e-5;
+  double h = 1e-6;  ///< the step: (L(v + h) - L(v - h)) / 2h
+  /// Absolute tolerance.
+  double atol = 1e-7, rtol = 1e-5;  ///< Relative tolerance.
 };
 
 /// The settings of a check on random data: the finite differences, and the batch of inputs.
 struct GradientCheckOptions : FiniteDifferenceSettings {
-  Index batch = 3;
-  std::uint64_t seed = 7;
-  double input_low = -1, input_high = 1;  ///< inputs are drawn uniformly from this range
+  Index batch = 3;         ///< samples in the random batch
+  std::uint64_t seed = 7;  ///< seed of everything random in the check
+  /// inputs are drawn uniformly from [input_low, input_high)
+  double input_low = -1, input_high = 1;  ///< the upper end of the inputs' range
 };
 
 namespace detail {
@@ -111,12 +116,13 @@ GradientCheckResult check_layer_gradients(Layer<T>& layer, const Shape& input_sh
   return res;
 }
 
+/// What check_model_gradients found.
 struct ModelGradientCheck {
   double worst_error = 0;    ///< as in GradientCheckResult: <= 1 passes
   std::string worst;         ///< which parameter was worst, with both values
   double gradient_norm = 0;  ///< |dL/dparams|, to catch checks of all-zero gradients
-  Index entries_checked = 0;
-  bool passed() const { return worst_error <= 1.0; }
+  Index entries_checked = 0;  ///< parameters compared
+  bool passed() const { return worst_error <= 1.0; }  ///< every parameter within the tolerance
 };
 
 /// Checks a compiled model's parameter gradients on the batch (x, y), as one train_step
