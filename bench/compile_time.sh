@@ -48,6 +48,10 @@ if [ -n "$precompiled" ]; then
   [ -f "$lib" ] || { echo "compile_time.sh: no libautoenc_compiled.a in $precompiled (configure it with -DAUTOENC_PRECOMPILED=ON and build)" >&2; exit 1; }
   printf '%-52s %8s\n' "README example, precompiled (AUTOENC_PRECOMPILED)" \
     "$(cpu_seconds "${flags[@]}" -DAUTOENC_PRECOMPILED "$work/readme_example.cpp")"
+  printf '%-52s %8s\n' "#include <autoenc/autoenc.hpp> only, precompiled" \
+    "$(cpu_seconds "${flags[@]}" -DAUTOENC_PRECOMPILED "$work/include_only.cpp")"
+  printf '%-52s %8s\n' "KMeans only, precompiled" \
+    "$(cpu_seconds "${flags[@]}" -DAUTOENC_PRECOMPILED "$work/kmeans_only.cpp")"
   # and it links and runs against the library
   "$cxx" "${flags[@]}" -DAUTOENC_PRECOMPILED "$work/readme_example.cpp" "$lib" -lz -o "$work/readme_example"
   echo "linked against $lib"

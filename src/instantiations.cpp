@@ -1,5 +1,5 @@
 // The precompiled mode (CMake option AUTOENC_PRECOMPILED): the float and double instantiations
-// of the layers, the model, the optimizers, KMeans and t-SNE, compiled once into
+// of the layers, the models, the optimizers, KMeans and t-SNE, compiled once into
 // libautoenc_compiled. The headers declare them `extern template` when AUTOENC_PRECOMPILED is
 // defined, so a user's translation units compile no layer or training-loop bodies (as fmt's
 // compiled mode does). Header-only use, without the macro, is unchanged.
@@ -15,6 +15,12 @@ namespace autoenc {
   template class Conv2DTranspose<T>;            \
   template class Flatten<T>;                    \
   template class Reshape<T>;                    \
+  template class MaxPooling2D<T>;               \
+  template class UpSampling2D<T>;               \
+  template class Dropout<T>;                    \
+  template class GaussianNoise<T>;              \
+  template class BatchNormalization<T>;         \
+  template class VariationalAutoencoder<T>;     \
   template class Sequential<T>;                 \
   template class ModelSlice<T>;                 \
   template class Adam<T>;                       \

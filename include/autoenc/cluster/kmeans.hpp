@@ -234,46 +234,7 @@ class KMeans {
   int n_iter_ = 0;           ///< Iterations of the kept run.
 
   /// Clusters the rows of X (n x d).
-  KMeans& fit(const ConstMap& X) {
-    const Index n = X.rows(), d = X.cols();
-    validate(X);
-    if (n < options_.n_clusters)
-      throw ConfigError("KMeans: n_samples = " + std::to_string(n) + " should be >= n_clusters = " + std::to_string(options_.n_clusters));
-    if (options_.init == KMeansInit::given && options_.init_centers.cols() != d)
-      throw ConfigError("KMeans: the initial centres have " + std::to_string(options_.init_centers.cols()) + " features, the data " +
-                        std::to_string(d));
-    // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
-    const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
-    Matrix Xc = X.rowwise() - mean;
-    // tol_eff = tol * mean over features of the population variance.
-    const double tol_eff = options_.tol * static_cast<double>(Xc.array().square().colwise().mean().mean());
-
-    Rng rng(options_.random_state);
-    const int runs = options_.init == KMeansInit::given ? 1 : options_.n_init;
-    double best = 0;
-    for (int run = 0; run < runs; ++run) {
-      Matrix centers = initial_centers(Xc, rng, mean);
-      std::vector<int> labels;
-      int iterations = 0;
-      const double inertia = options_.algorithm == KMeansAlgorithm::elkan && options_.n_clusters > 1
-                                 ? run_elkan(Xc, centers, labels, tol_eff, iterations)
-                                 : run_lloyd(Xc, centers, labels, tol_eff, iterations);
-      if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
-      if (options_.verbose > 0)
-        log_stream() << "KMeans run " << run + 1 << "/" << runs << ": " << iterations << " iterations, inertia "
-                     << inertia << "\n";
-      // As scikit-learn: a lower inertia with the same clustering (rounding, or centres that
-      // max_iter left off their clusters' means) does not replace the kept run.
-      if (run == 0 || (inertia < best && !detail::is_same_clustering(labels, labels_, options_.n_clusters))) {
-        best = inertia;
-        labels_ = std::move(labels);
-        cluster_centers_ = centers.rowwise() + mean;
-        inertia_ = inertia;
-        n_iter_ = iterations;
-      }
-    }
-    return *this;
-  }
+  KMeans& fit(const ConstMap& X);
   /// Clusters n samples of d features stored row-major at `data`.
   KMeans& fit(const T* data, Index n, Index d) { return fit(ConstMap(data, n, d)); }
   /// Clusters the samples of a tensor (n, ...): each sample's elements are its features.
@@ -282,13 +243,7 @@ class KMeans {
   KMeans& fit(const Matrix& X) { return fit(ConstMap(X.data(), X.rows(), X.cols())); }
 
   /// The nearest centre of each row of X.
-  std::vector<int> predict(const ConstMap& X) const {
-    require_fitted();
-    validate(X, cluster_centers_.cols());
-    std::vector<int> labels(static_cast<std::size_t>(X.rows()));
-    assign(X, cluster_centers_, labels);
-    return labels;
-  }
+  std::vector<int> predict(const ConstMap& X) const;
   /// The nearest centre of each row of X.
   std::vector<int> predict(const Matrix& X) const { return predict(ConstMap(X.data(), X.rows(), X.cols())); }
   /// The nearest centre of each sample of a tensor (n, ...).
@@ -303,14 +258,7 @@ class KMeans {
   /// Euclidean distances of each row of X to each centre (n x k).
   Matrix transform(const Matrix& X) const { return transform(ConstMap(X.data(), X.rows(), X.cols())); }
   /// Euclidean distances of each row of X to each centre (n x k).
-  Matrix transform(const ConstMap& X) const {
-    require_fitted();
-    validate(X, cluster_centers_.cols());
-    Matrix D(X.rows(), options_.n_clusters);
-    for (Index i = 0; i < X.rows(); ++i)
-      for (Index j = 0; j < options_.n_clusters; ++j) D(i, j) = (X.row(i) - cluster_centers_.row(j)).norm();
-    return D;
-  }
+  Matrix transform(const ConstMap& X) const;
 
  private:
   static constexpr Index kChunk = 256;        // samples per E-step block (as scikit-learn)
@@ -327,70 +275,7 @@ class KMeans {
     if (cluster_centers_.rows() == 0) throw ConfigError("KMeans: call fit() first");
   }
 
-  Matrix initial_centers(const Matrix& Xc, Rng& rng,
-                         const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const {
-    const Index n = Xc.rows(), k = options_.n_clusters;
-    Matrix centers(k, Xc.cols());
-    if (options_.init == KMeansInit::given) return options_.init_centers.rowwise() - mean;
-    if (options_.init == KMeansInit::random) {  // the first k of a random permutation
-      std::vector<Index> order(static_cast<std::size_t>(n));
-      std::iota(order.begin(), order.end(), Index(0));
-      rng.shuffle(order.begin(), order.end());
-      for (Index j = 0; j < k; ++j) centers.row(j) = Xc.row(order[std::size_t(j)]);
-      return centers;
-    }
-    // Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new centre is the best of
-    // 2 + floor(ln k) candidates drawn with probability proportional to d_i^2, the squared
-    // distance of sample i to the nearest centre so far:
-    //   r = uniform * potential,  candidate = first i with d_1^2 + ... + d_i^2 >= r,
-    //   potential(candidate) = sum_i min(d_i^2, |x_i - x_candidate|^2),
-    // and the candidate with the lowest potential (the first of equals) becomes the centre; its
-    // potential and distances are the next round's.
-    const int trials = 2 + static_cast<int>(std::log(double(k)));
-    centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
-    std::vector<double> closest(static_cast<std::size_t>(n));
-    std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), best_dist, partial;
-    // sum_i value(i), over parallel blocks whose partial sums are added in block order
-    // (deterministic).
-    const Index blocks = detail::ceil_div(n, kChunk * 4);
-    auto ordered_sum = [&](const auto& value) {
-      partial.assign(static_cast<std::size_t>(blocks), 0.0);
-      parallel_for(blocks, [&](Index b) {
-        double sum = 0;
-        for (Index i = b * kChunk * 4; i < std::min(n, (b + 1) * kChunk * 4); ++i) sum += value(i);
-        partial[std::size_t(b)] = sum;
-      });
-      double total = 0;
-      for (double v : partial) total += v;
-      return total;
-    };
-    double potential = ordered_sum([&](Index i) {
-      return closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
-    });
-    for (Index c = 1; c < k; ++c) {
-      std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
-      double best_potential = std::numeric_limits<double>::infinity();
-      Index best_candidate = 0;
-      for (int t = 0; t < trials; ++t) {
-        const double r = rng.uniform() * potential;
-        const Index cand = detail::kmeans_plus_plus_candidate(cumulative, r);
-        const double pot = ordered_sum([&](Index i) {
-          return candidate_dist[std::size_t(i)] =
-                     std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
-        });
-        if (pot < best_potential) {
-          best_potential = pot;
-          best_candidate = cand;
-          best_dist.swap(candidate_dist);
-          candidate_dist.resize(closest.size());
-        }
-      }
-      centers.row(c) = Xc.row(best_candidate);
-      closest.swap(best_dist);
-      potential = best_potential;
-    }
-    return centers;
-  }
+  Matrix initial_centers(const Matrix& Xc, Rng& rng, const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const;
 
   /// Per-group partial sums of the samples by label, and counts: the M step's raw material.
   /// Groups are fixed ranges of blocks, summed in group order later (deterministic).
@@ -479,97 +364,15 @@ class KMeans {
   }
 
   /// Sums by label without an E step (Elkan assigns labels its own way).
-  void sum_by_label(const Matrix& Xc, const std::vector<int>& labels, Sums& sums) const {
-    const Index n = Xc.rows(), groups = groups_for(n), per_group = detail::ceil_div(n, groups);
-    parallel_for(groups, [&](Index g) {
-      for (Index i = g * per_group; i < std::min(n, (g + 1) * per_group); ++i) {
-        sums.sums[std::size_t(g)].row(labels[std::size_t(i)]) += Xc.row(i);
-        sums.counts[std::size_t(g)][std::size_t(labels[std::size_t(i)])] += 1;
-      }
-    });
-  }
+  void sum_by_label(const Matrix& Xc, const std::vector<int>& labels, Sums& sums) const;
 
   /// M step: new centres from the summed samples, adding the groups in order; empty clusters
   /// are relocated. Returns the sum of squared centre shifts.
-  double update_centers(const Matrix& Xc, const std::vector<int>& labels, const Sums& s, Matrix& centers) const {
-    const Index n = Xc.rows(), d = Xc.cols(), k = centers.rows(), groups = Index(s.sums.size());
-    const auto& sums = s.sums;
-    const auto& counts = s.counts;
-    Matrix total = Matrix::Zero(k, d);
-    std::vector<double> count(std::size_t(k), 0.0);
-    for (Index g = 0; g < groups; ++g) {  // in group order: deterministic
-      total += sums[std::size_t(g)];
-      for (Index j = 0; j < k; ++j) count[std::size_t(j)] += counts[std::size_t(g)][std::size_t(j)];
-    }
-    // Empty clusters (scikit-learn's _relocate_empty_clusters_dense): the m empty clusters, in
-    // index order, take the m samples farthest from the centre of their label in this E step
-    // (the old centres), farthest first and of equal distances the later sample first. Each
-    // moves even at distance 0 and leaves its cluster's sum: total_from -= x, n_from -= 1,
-    // total_empty = x, n_empty = 1. Its label stays.
-    std::vector<Index> empty;
-    for (Index j = 0; j < k; ++j)
-      if (count[std::size_t(j)] == 0) empty.push_back(j);
-    if (!empty.empty()) {
-      std::vector<T> dist(static_cast<std::size_t>(n));
-      for (Index i = 0; i < n; ++i) dist[std::size_t(i)] = (Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm();
-      std::vector<Index> order(static_cast<std::size_t>(n));
-      std::iota(order.begin(), order.end(), Index(0));
-      const auto m = static_cast<std::ptrdiff_t>(empty.size());  // <= k <= n
-      std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](Index a, Index b) {
-        const T da = dist[std::size_t(a)], db = dist[std::size_t(b)];
-        return da > db || (da == db && a > b);
-      });
-      for (std::size_t e = 0; e < empty.size(); ++e) {
-        const Index i = order[e], from = labels[std::size_t(i)];
-        total.row(from) -= Xc.row(i);
-        count[std::size_t(from)] -= 1;
-        total.row(empty[e]) = Xc.row(i);
-        count[std::size_t(empty[e])] = 1;
-      }
-    }
-    // c_j = total_j / n_j. A cluster whose samples all moved away keeps what is left of its sum,
-    // zero up to rounding (the data mean), as scikit-learn's _average_centers leaves it; its
-    // shift counts like any other.
-    double shift = 0;
-    for (Index j = 0; j < k; ++j) {
-      const double nj = count[std::size_t(j)];
-      const Eigen::Matrix<T, 1, Eigen::Dynamic> c = nj > 0 ? Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j) / T(nj))
-                                                           : Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j));
-      shift += double((c - centers.row(j)).squaredNorm());
-      centers.row(j) = c;
-    }
-    return shift;
-  }
+  double update_centers(const Matrix& Xc, const std::vector<int>& labels, const Sums& s, Matrix& centers) const;
 
-  double inertia(const Matrix& Xc, const Matrix& centers, const std::vector<int>& labels) const {
-    double s = 0;
-    for (Index i = 0; i < Xc.rows(); ++i) s += double((Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm());
-    return s;
-  }
+  double inertia(const Matrix& Xc, const Matrix& centers, const std::vector<int>& labels) const;
 
-  double run_lloyd(const Matrix& Xc, Matrix& centers,
-                   std::vector<int>& labels, double tol_eff, int& iterations) const {
-    const Index n = Xc.rows();
-    labels.assign(std::size_t(n), -1);
-    std::vector<int> previous(std::size_t(n), -1);
-    Sums sums;
-    bool strict = false;
-    int i = 0;
-    for (; i < options_.max_iter; ++i) {
-      sums.reset(groups_for(n), centers.rows(), Xc.cols());
-      assign(Xc, centers, labels, &sums);
-      const double shift = update_centers(Xc, labels, sums, centers);
-      if (labels == previous) {
-        strict = true;
-        break;
-      }
-      if (shift <= tol_eff) break;
-      previous = labels;
-    }
-    iterations = std::min(i + 1, options_.max_iter);
-    if (!strict) assign(Xc, centers, labels);  // labels that match the final centres
-    return inertia(Xc, centers, labels);
-  }
+  double run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const;
 
   // Elkan's exact acceleration: the triangle inequality lets most distances go uncomputed.
   //   u_i >= d(x_i, c_label)          upper bound to the own centre
@@ -583,103 +386,328 @@ class KMeans {
   //   j < label only when u_i < max(l_ij, d(c_label, c_j) / 2),
   // and a sample with u_i < s_label keeps its label without a look at any centre.
   // After the M step, u_i += shift(label), l_ij -= shift(j).
-  double run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
-    const Index n = Xc.rows(), k = centers.rows();
-    std::vector<T> upper(static_cast<std::size_t>(n));
-    Matrix lower = Matrix::Zero(n, k);
-    labels.assign(std::size_t(n), 0);
-    auto d = [&](Index i, Index j) { return T((Xc.row(i) - centers.row(j)).norm()); };
-    Matrix half(k, k);
-    std::vector<T> s(static_cast<std::size_t>(k));
-    auto center_distances = [&] {
-      for (Index a = 0; a < k; ++a) {
-        s[std::size_t(a)] = std::numeric_limits<T>::infinity();
-        for (Index b = 0; b < k; ++b) {
-          half(a, b) = T((centers.row(a) - centers.row(b)).norm() / 2);
-          if (a != b) s[std::size_t(a)] = std::min(s[std::size_t(a)], half(a, b));
-        }
-      }
-    };
-    center_distances();
-    // Initial assignment: j ascends and only a strictly nearer centre takes over, so ties go to
-    // the lowest index; a centre with d(x, c_best) <= d(c_best, c_j) / 2 cannot be nearer.
-    parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
-      for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
-        int best = 0;
-        T best_d = d(i, 0);
-        lower(i, 0) = best_d;
-        for (Index j = 1; j < k; ++j) {
-          if (best_d <= half(best, j)) continue;
-          const T dj = d(i, j);
-          lower(i, j) = dj;
-          if (dj < best_d) best_d = dj, best = int(j);
-        }
-        labels[std::size_t(i)] = best;
-        upper[std::size_t(i)] = best_d;
-      }
-    });
-    std::vector<int> previous(std::size_t(n), -1);
-    bool strict = false;
-    int it = 0;
-    Matrix old_centers;
-    Sums sums;
-    for (; it < options_.max_iter; ++it) {
-      if (it > 0) {  // E step with the bounds
-        center_distances();
-        parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
-          for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
-            int best = labels[std::size_t(i)];
-            T u = upper[std::size_t(i)];
-            if (u < s[std::size_t(best)]) continue;
-            // Whether the bounds rule out centre j: d(x, c_j) > u, or >= u with j after best.
-            auto ruled_out = [&](Index j) {
-              const T bound = std::max(lower(i, j), half(best, j));
-              return j < best ? u < bound : u <= bound;
-            };
-            bool tight = false;
-            for (Index j = 0; j < k; ++j) {
-              if (j == best || ruled_out(j)) continue;
-              if (!tight) {
-                u = d(i, best);
-                lower(i, best) = u;
-                tight = true;
-                if (ruled_out(j)) continue;
-              }
-              const T dj = d(i, j);
-              lower(i, j) = dj;
-              if (dj < u || (dj == u && j < best)) u = dj, best = int(j);
-            }
-            labels[std::size_t(i)] = best;
-            upper[std::size_t(i)] = u;
-          }
-        });
-      }
-      old_centers = centers;
-      sums.reset(groups_for(n), k, Xc.cols());
-      sum_by_label(Xc, labels, sums);
-      const double shift = update_centers(Xc, labels, sums, centers);
-      // Move the bounds by how far each centre moved.
-      std::vector<T> moved(static_cast<std::size_t>(k));
-      for (Index j = 0; j < k; ++j) moved[std::size_t(j)] = T((centers.row(j) - old_centers.row(j)).norm());
-      for (Index i = 0; i < n; ++i) {
-        upper[std::size_t(i)] += moved[std::size_t(labels[std::size_t(i)])];
-        for (Index j = 0; j < k; ++j) lower(i, j) = std::max(T(0), lower(i, j) - moved[std::size_t(j)]);
-      }
-      if (labels == previous) {
-        strict = true;
-        break;
-      }
-      if (shift <= tol_eff) break;
-      previous = labels;
-    }
-    iterations = std::min(it + 1, options_.max_iter);
-    if (!strict) assign(Xc, centers, labels);  // labels matching the final centres
-    return inertia(Xc, centers, labels);
-  }
+  double run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const;
 
   KMeansOptions<T> options_;
   std::function<void(int, int, int, double)> on_progress_;
 };
+
+// ---- KMeans's longer members, defined outside the class so that the precompiled mode's
+// `extern template` keeps them out of users' translation units.
+
+template <class T>
+KMeans<T>& KMeans<T>::fit(const ConstMap& X) {
+  const Index n = X.rows(), d = X.cols();
+  validate(X);
+  if (n < options_.n_clusters)
+    throw ConfigError("KMeans: n_samples = " + std::to_string(n) + " should be >= n_clusters = " + std::to_string(options_.n_clusters));
+  if (options_.init == KMeansInit::given && options_.init_centers.cols() != d)
+    throw ConfigError("KMeans: the initial centres have " + std::to_string(options_.init_centers.cols()) + " features, the data " +
+                      std::to_string(d));
+  // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
+  const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
+  Matrix Xc = X.rowwise() - mean;
+  // tol_eff = tol * mean over features of the population variance.
+  const double tol_eff = options_.tol * static_cast<double>(Xc.array().square().colwise().mean().mean());
+
+  Rng rng(options_.random_state);
+  const int runs = options_.init == KMeansInit::given ? 1 : options_.n_init;
+  double best = 0;
+  for (int run = 0; run < runs; ++run) {
+    Matrix centers = initial_centers(Xc, rng, mean);
+    std::vector<int> labels;
+    int iterations = 0;
+    const double inertia = options_.algorithm == KMeansAlgorithm::elkan && options_.n_clusters > 1
+                               ? run_elkan(Xc, centers, labels, tol_eff, iterations)
+                               : run_lloyd(Xc, centers, labels, tol_eff, iterations);
+    if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
+    if (options_.verbose > 0)
+      log_stream() << "KMeans run " << run + 1 << "/" << runs << ": " << iterations << " iterations, inertia "
+                   << inertia << "\n";
+    // As scikit-learn: a lower inertia with the same clustering (rounding, or centres that
+    // max_iter left off their clusters' means) does not replace the kept run.
+    if (run == 0 || (inertia < best && !detail::is_same_clustering(labels, labels_, options_.n_clusters))) {
+      best = inertia;
+      labels_ = std::move(labels);
+      cluster_centers_ = centers.rowwise() + mean;
+      inertia_ = inertia;
+      n_iter_ = iterations;
+    }
+  }
+  return *this;
+}
+
+template <class T>
+std::vector<int> KMeans<T>::predict(const ConstMap& X) const {
+  require_fitted();
+  validate(X, cluster_centers_.cols());
+  std::vector<int> labels(static_cast<std::size_t>(X.rows()));
+  assign(X, cluster_centers_, labels);
+  return labels;
+}
+
+template <class T>
+typename KMeans<T>::Matrix KMeans<T>::transform(const ConstMap& X) const {
+  require_fitted();
+  validate(X, cluster_centers_.cols());
+  Matrix D(X.rows(), options_.n_clusters);
+  for (Index i = 0; i < X.rows(); ++i)
+    for (Index j = 0; j < options_.n_clusters; ++j) D(i, j) = (X.row(i) - cluster_centers_.row(j)).norm();
+  return D;
+}
+
+template <class T>
+typename KMeans<T>::Matrix KMeans<T>::initial_centers(const Matrix& Xc, Rng& rng, const Eigen::Matrix<T, 1, Eigen::Dynamic>& mean) const {
+  const Index n = Xc.rows(), k = options_.n_clusters;
+  Matrix centers(k, Xc.cols());
+  if (options_.init == KMeansInit::given) return options_.init_centers.rowwise() - mean;
+  if (options_.init == KMeansInit::random) {  // the first k of a random permutation
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index(0));
+    rng.shuffle(order.begin(), order.end());
+    for (Index j = 0; j < k; ++j) centers.row(j) = Xc.row(order[std::size_t(j)]);
+    return centers;
+  }
+  // Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new centre is the best of
+  // 2 + floor(ln k) candidates drawn with probability proportional to d_i^2, the squared
+  // distance of sample i to the nearest centre so far:
+  //   r = uniform * potential,  candidate = first i with d_1^2 + ... + d_i^2 >= r,
+  //   potential(candidate) = sum_i min(d_i^2, |x_i - x_candidate|^2),
+  // and the candidate with the lowest potential (the first of equals) becomes the centre; its
+  // potential and distances are the next round's.
+  const int trials = 2 + static_cast<int>(std::log(double(k)));
+  centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
+  std::vector<double> closest(static_cast<std::size_t>(n));
+  std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), best_dist, partial;
+  // sum_i value(i), over parallel blocks whose partial sums are added in block order
+  // (deterministic).
+  const Index blocks = detail::ceil_div(n, kChunk * 4);
+  auto ordered_sum = [&](const auto& value) {
+    partial.assign(static_cast<std::size_t>(blocks), 0.0);
+    parallel_for(blocks, [&](Index b) {
+      double sum = 0;
+      for (Index i = b * kChunk * 4; i < std::min(n, (b + 1) * kChunk * 4); ++i) sum += value(i);
+      partial[std::size_t(b)] = sum;
+    });
+    double total = 0;
+    for (double v : partial) total += v;
+    return total;
+  };
+  double potential = ordered_sum([&](Index i) {
+    return closest[std::size_t(i)] = double((Xc.row(i) - centers.row(0)).squaredNorm());
+  });
+  for (Index c = 1; c < k; ++c) {
+    std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
+    double best_potential = std::numeric_limits<double>::infinity();
+    Index best_candidate = 0;
+    for (int t = 0; t < trials; ++t) {
+      const double r = rng.uniform() * potential;
+      const Index cand = detail::kmeans_plus_plus_candidate(cumulative, r);
+      const double pot = ordered_sum([&](Index i) {
+        return candidate_dist[std::size_t(i)] =
+                   std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
+      });
+      if (pot < best_potential) {
+        best_potential = pot;
+        best_candidate = cand;
+        best_dist.swap(candidate_dist);
+        candidate_dist.resize(closest.size());
+      }
+    }
+    centers.row(c) = Xc.row(best_candidate);
+    closest.swap(best_dist);
+    potential = best_potential;
+  }
+  return centers;
+}
+
+template <class T>
+void KMeans<T>::sum_by_label(const Matrix& Xc, const std::vector<int>& labels, Sums& sums) const {
+  const Index n = Xc.rows(), groups = groups_for(n), per_group = detail::ceil_div(n, groups);
+  parallel_for(groups, [&](Index g) {
+    for (Index i = g * per_group; i < std::min(n, (g + 1) * per_group); ++i) {
+      sums.sums[std::size_t(g)].row(labels[std::size_t(i)]) += Xc.row(i);
+      sums.counts[std::size_t(g)][std::size_t(labels[std::size_t(i)])] += 1;
+    }
+  });
+}
+
+template <class T>
+double KMeans<T>::update_centers(const Matrix& Xc, const std::vector<int>& labels, const Sums& s, Matrix& centers) const {
+  const Index n = Xc.rows(), d = Xc.cols(), k = centers.rows(), groups = Index(s.sums.size());
+  const auto& sums = s.sums;
+  const auto& counts = s.counts;
+  Matrix total = Matrix::Zero(k, d);
+  std::vector<double> count(std::size_t(k), 0.0);
+  for (Index g = 0; g < groups; ++g) {  // in group order: deterministic
+    total += sums[std::size_t(g)];
+    for (Index j = 0; j < k; ++j) count[std::size_t(j)] += counts[std::size_t(g)][std::size_t(j)];
+  }
+  // Empty clusters (scikit-learn's _relocate_empty_clusters_dense): the m empty clusters, in
+  // index order, take the m samples farthest from the centre of their label in this E step
+  // (the old centres), farthest first and of equal distances the later sample first. Each
+  // moves even at distance 0 and leaves its cluster's sum: total_from -= x, n_from -= 1,
+  // total_empty = x, n_empty = 1. Its label stays.
+  std::vector<Index> empty;
+  for (Index j = 0; j < k; ++j)
+    if (count[std::size_t(j)] == 0) empty.push_back(j);
+  if (!empty.empty()) {
+    std::vector<T> dist(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) dist[std::size_t(i)] = (Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm();
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index(0));
+    const auto m = static_cast<std::ptrdiff_t>(empty.size());  // <= k <= n
+    std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](Index a, Index b) {
+      const T da = dist[std::size_t(a)], db = dist[std::size_t(b)];
+      return da > db || (da == db && a > b);
+    });
+    for (std::size_t e = 0; e < empty.size(); ++e) {
+      const Index i = order[e], from = labels[std::size_t(i)];
+      total.row(from) -= Xc.row(i);
+      count[std::size_t(from)] -= 1;
+      total.row(empty[e]) = Xc.row(i);
+      count[std::size_t(empty[e])] = 1;
+    }
+  }
+  // c_j = total_j / n_j. A cluster whose samples all moved away keeps what is left of its sum,
+  // zero up to rounding (the data mean), as scikit-learn's _average_centers leaves it; its
+  // shift counts like any other.
+  double shift = 0;
+  for (Index j = 0; j < k; ++j) {
+    const double nj = count[std::size_t(j)];
+    const Eigen::Matrix<T, 1, Eigen::Dynamic> c = nj > 0 ? Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j) / T(nj))
+                                                         : Eigen::Matrix<T, 1, Eigen::Dynamic>(total.row(j));
+    shift += double((c - centers.row(j)).squaredNorm());
+    centers.row(j) = c;
+  }
+  return shift;
+}
+
+template <class T>
+double KMeans<T>::inertia(const Matrix& Xc, const Matrix& centers, const std::vector<int>& labels) const {
+  double s = 0;
+  for (Index i = 0; i < Xc.rows(); ++i) s += double((Xc.row(i) - centers.row(labels[std::size_t(i)])).squaredNorm());
+  return s;
+}
+
+template <class T>
+double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
+  const Index n = Xc.rows();
+  labels.assign(std::size_t(n), -1);
+  std::vector<int> previous(std::size_t(n), -1);
+  Sums sums;
+  bool strict = false;
+  int i = 0;
+  for (; i < options_.max_iter; ++i) {
+    sums.reset(groups_for(n), centers.rows(), Xc.cols());
+    assign(Xc, centers, labels, &sums);
+    const double shift = update_centers(Xc, labels, sums, centers);
+    if (labels == previous) {
+      strict = true;
+      break;
+    }
+    if (shift <= tol_eff) break;
+    previous = labels;
+  }
+  iterations = std::min(i + 1, options_.max_iter);
+  if (!strict) assign(Xc, centers, labels);  // labels that match the final centres
+  return inertia(Xc, centers, labels);
+}
+
+template <class T>
+double KMeans<T>::run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
+  const Index n = Xc.rows(), k = centers.rows();
+  std::vector<T> upper(static_cast<std::size_t>(n));
+  Matrix lower = Matrix::Zero(n, k);
+  labels.assign(std::size_t(n), 0);
+  auto d = [&](Index i, Index j) { return T((Xc.row(i) - centers.row(j)).norm()); };
+  Matrix half(k, k);
+  std::vector<T> s(static_cast<std::size_t>(k));
+  auto center_distances = [&] {
+    for (Index a = 0; a < k; ++a) {
+      s[std::size_t(a)] = std::numeric_limits<T>::infinity();
+      for (Index b = 0; b < k; ++b) {
+        half(a, b) = T((centers.row(a) - centers.row(b)).norm() / 2);
+        if (a != b) s[std::size_t(a)] = std::min(s[std::size_t(a)], half(a, b));
+      }
+    }
+  };
+  center_distances();
+  // Initial assignment: j ascends and only a strictly nearer centre takes over, so ties go to
+  // the lowest index; a centre with d(x, c_best) <= d(c_best, c_j) / 2 cannot be nearer.
+  parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
+    for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
+      int best = 0;
+      T best_d = d(i, 0);
+      lower(i, 0) = best_d;
+      for (Index j = 1; j < k; ++j) {
+        if (best_d <= half(best, j)) continue;
+        const T dj = d(i, j);
+        lower(i, j) = dj;
+        if (dj < best_d) best_d = dj, best = int(j);
+      }
+      labels[std::size_t(i)] = best;
+      upper[std::size_t(i)] = best_d;
+    }
+  });
+  std::vector<int> previous(std::size_t(n), -1);
+  bool strict = false;
+  int it = 0;
+  Matrix old_centers;
+  Sums sums;
+  for (; it < options_.max_iter; ++it) {
+    if (it > 0) {  // E step with the bounds
+      center_distances();
+      parallel_for(detail::ceil_div(n, kChunk), [&](Index chunk) {
+        for (Index i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
+          int best = labels[std::size_t(i)];
+          T u = upper[std::size_t(i)];
+          if (u < s[std::size_t(best)]) continue;
+          // Whether the bounds rule out centre j: d(x, c_j) > u, or >= u with j after best.
+          auto ruled_out = [&](Index j) {
+            const T bound = std::max(lower(i, j), half(best, j));
+            return j < best ? u < bound : u <= bound;
+          };
+          bool tight = false;
+          for (Index j = 0; j < k; ++j) {
+            if (j == best || ruled_out(j)) continue;
+            if (!tight) {
+              u = d(i, best);
+              lower(i, best) = u;
+              tight = true;
+              if (ruled_out(j)) continue;
+            }
+            const T dj = d(i, j);
+            lower(i, j) = dj;
+            if (dj < u || (dj == u && j < best)) u = dj, best = int(j);
+          }
+          labels[std::size_t(i)] = best;
+          upper[std::size_t(i)] = u;
+        }
+      });
+    }
+    old_centers = centers;
+    sums.reset(groups_for(n), k, Xc.cols());
+    sum_by_label(Xc, labels, sums);
+    const double shift = update_centers(Xc, labels, sums, centers);
+    // Move the bounds by how far each centre moved.
+    std::vector<T> moved(static_cast<std::size_t>(k));
+    for (Index j = 0; j < k; ++j) moved[std::size_t(j)] = T((centers.row(j) - old_centers.row(j)).norm());
+    for (Index i = 0; i < n; ++i) {
+      upper[std::size_t(i)] += moved[std::size_t(labels[std::size_t(i)])];
+      for (Index j = 0; j < k; ++j) lower(i, j) = std::max(T(0), lower(i, j) - moved[std::size_t(j)]);
+    }
+    if (labels == previous) {
+      strict = true;
+      break;
+    }
+    if (shift <= tol_eff) break;
+    previous = labels;
+  }
+  iterations = std::min(it + 1, options_.max_iter);
+  if (!strict) assign(Xc, centers, labels);  // labels matching the final centres
+  return inertia(Xc, centers, labels);
+}
 
 // Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)

@@ -323,4 +323,10 @@ class BatchNormalization : public Layer<T> {
   TensorView<const T> stats_source_;  // the x of the last training statistics (none: inference)
 };
 
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template class BatchNormalization<float>;
+extern template class BatchNormalization<double>;
+#endif
+
 }  // namespace autoenc

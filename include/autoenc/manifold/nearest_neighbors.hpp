@@ -92,17 +92,28 @@ double squared_distance(const T* a, const T* b, Index d) {
 
 }  // namespace detail
 
+namespace detail {
+/// Row-major double matrix: the precision the neighbour search works in.
+using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+/// exact_nearest_neighbors on data in double (the work behind the template below, compiled once
+/// in the precompiled mode).
+AUTOENC_FUNC NeighborGraph exact_nearest_neighbors_double(const RowMatrixD& X, Index k);
+}  // namespace detail
+
 /// Exact k nearest neighbours of every row of X (n x d, row-major), excluding the row itself.
 template <class Derived>
-NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, Index k) {
+NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X, Index k) {
+  return detail::exact_nearest_neighbors_double(X.template cast<double>(), k);
+}
+
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrixD& X, Index k) {
   using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Index n = X_in.rows(), d = X_in.cols();
+  const Index n = X.rows(), d = X.cols();
   if (k < 1 || k >= n)
     throw ConfigError("nearest neighbours: k = " + std::to_string(k) + " must be in [1, n_samples - 1 = " +
                       std::to_string(n - 1) + "]");
   if (n > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
-  const RowMatrixD X = X_in.template cast<double>();
 
   // Centred and scaled by 2^-e so that every row has norm <= 1 (see the header comment).
   RowMatrixD centred = X.rowwise() - X.colwise().mean();
@@ -221,5 +232,6 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X_in, In
   });
   return graph;
 }
+#endif  // AUTOENC_HEADER_DEFINITIONS
 
 }  // namespace autoenc

@@ -35,11 +35,21 @@
 
 namespace autoenc {
 
+namespace detail {
+/// trustworthiness on data in double (the work behind the template below, compiled once in the
+/// precompiled mode).
+AUTOENC_FUNC double trustworthiness_double(const RowMatrixD& X, const RowMatrixD& Y, Index n_neighbors);
+}  // namespace detail
+
 /// Trustworthiness of the embedding Y (n x c) of X (n x d) with k = n_neighbors (< n / 2).
 template <class DerivedX, class DerivedY>
 double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
                        Index n_neighbors = 5) {
-  using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  return detail::trustworthiness_double(X.template cast<double>(), Y.template cast<double>(), n_neighbors);
+}
+
+#if AUTOENC_HEADER_DEFINITIONS
+AUTOENC_FUNC double detail::trustworthiness_double(const RowMatrixD& X, const RowMatrixD& Y, Index n_neighbors) {
   const Index n = X.rows(), k = n_neighbors;
   if (Y.rows() != n)
     throw ShapeError("trustworthiness: X has " + std::to_string(n) + " rows but the embedding " +
@@ -47,10 +57,9 @@ double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matrix
   if (k < 1 || !(double(k) < double(n) / 2))
     throw ConfigError("trustworthiness: n_neighbors (" + std::to_string(k) + ") should be >= 1 and less than n_samples / 2 (" +
                       std::to_string(double(n) / 2) + ")");
-  const NeighborGraph embedded = exact_nearest_neighbors(Y, k);
+  const NeighborGraph embedded = exact_nearest_neighbors_double(Y, k);
   const Index d = X.cols();
-  const RowMatrixD Xd = X.template cast<double>();
-  const RowMatrixD Xc = Xd.rowwise() - Xd.colwise().mean();  // the expansion cancels less
+  const RowMatrixD Xc = X.rowwise() - X.colwise().mean();  // the expansion cancels less
   const Eigen::VectorXd norms = Xc.rowwise().squaredNorm();
   const double eps = std::numeric_limits<double>::epsilon(), de = double(d) * eps;
   const double c = de < 0.5 ? 4 * de / (1 - de) + 16 * eps : std::numeric_limits<double>::infinity();
@@ -81,8 +90,8 @@ double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matrix
           if (upper[std::size_t(l)] < lo_j) {
             rank += l != i;  // surely nearer
           } else if (lower[std::size_t(l)] <= hi_j && l != i && l != j) {  // undecided: direct distances
-            if (dij < 0) dij = detail::squared_distance(&Xd(i, 0), &Xd(j, 0), d);
-            const double dil = detail::squared_distance(&Xd(i, 0), &Xd(l, 0), d);
+            if (dij < 0) dij = detail::squared_distance(&X(i, 0), &X(j, 0), d);
+            const double dil = detail::squared_distance(&X(i, 0), &X(l, 0), d);
             rank += (dil < dij || (dil == dij && l < j)) ? 1 : 0;
           }
         }
@@ -95,5 +104,6 @@ double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matrix
   for (std::int64_t p : penalty) total += p;  // integers: exact, in any order
   return 1.0 - 2.0 / (double(n) * double(k) * (2.0 * double(n) - 3.0 * double(k) - 1.0)) * double(total);
 }
+#endif  // AUTOENC_HEADER_DEFINITIONS
 
 }  // namespace autoenc
