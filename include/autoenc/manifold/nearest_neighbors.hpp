@@ -95,19 +95,22 @@ double squared_distance(const T* a, const T* b, Index d) {
 namespace detail {
 /// Row-major double matrix: the precision the neighbour search works in.
 using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-/// exact_nearest_neighbors on data in double (the work behind the template below, compiled once
-/// in the precompiled mode).
-AUTOENC_FUNC NeighborGraph exact_nearest_neighbors_double(const RowMatrixD& X, Index k);
+/// exact_nearest_neighbors on data in double (the work behind the template below). A template,
+/// instantiated for RowMatrixD only, so that a file that never searches neighbours compiles
+/// none of it (and the precompiled mode compiles it once, in the library).
+template <class RowMatrix>
+NeighborGraph exact_nearest_neighbors_double(const RowMatrix& X, Index k);
 }  // namespace detail
 
 /// Exact k nearest neighbours of every row of X (n x d, row-major), excluding the row itself.
 template <class Derived>
 NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X, Index k) {
-  return detail::exact_nearest_neighbors_double(X.template cast<double>(), k);
+  return detail::exact_nearest_neighbors_double(detail::RowMatrixD(X.template cast<double>()), k);
 }
 
 #if AUTOENC_HEADER_DEFINITIONS
-AUTOENC_FUNC NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrixD& X, Index k) {
+template <class RowMatrix>
+NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k) {
   using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Index n = X.rows(), d = X.cols();
   if (k < 1 || k >= n)
@@ -233,5 +236,10 @@ AUTOENC_FUNC NeighborGraph detail::exact_nearest_neighbors_double(const RowMatri
   return graph;
 }
 #endif  // AUTOENC_HEADER_DEFINITIONS
+
+// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template NeighborGraph detail::exact_nearest_neighbors_double(const detail::RowMatrixD&, Index);
+#endif
 
 }  // namespace autoenc

@@ -36,20 +36,23 @@
 namespace autoenc {
 
 namespace detail {
-/// trustworthiness on data in double (the work behind the template below, compiled once in the
-/// precompiled mode).
-AUTOENC_FUNC double trustworthiness_double(const RowMatrixD& X, const RowMatrixD& Y, Index n_neighbors);
+/// trustworthiness on data in double (the work behind the template below; a template for the
+/// same reason as exact_nearest_neighbors_double).
+template <class RowMatrix>
+double trustworthiness_double(const RowMatrix& X, const RowMatrix& Y, Index n_neighbors);
 }  // namespace detail
 
 /// Trustworthiness of the embedding Y (n x c) of X (n x d) with k = n_neighbors (< n / 2).
 template <class DerivedX, class DerivedY>
 double trustworthiness(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
                        Index n_neighbors = 5) {
-  return detail::trustworthiness_double(X.template cast<double>(), Y.template cast<double>(), n_neighbors);
+  return detail::trustworthiness_double(detail::RowMatrixD(X.template cast<double>()),
+                                        detail::RowMatrixD(Y.template cast<double>()), n_neighbors);
 }
 
 #if AUTOENC_HEADER_DEFINITIONS
-AUTOENC_FUNC double detail::trustworthiness_double(const RowMatrixD& X, const RowMatrixD& Y, Index n_neighbors) {
+template <class RowMatrix>
+double detail::trustworthiness_double(const RowMatrix& X, const RowMatrix& Y, Index n_neighbors) {
   const Index n = X.rows(), k = n_neighbors;
   if (Y.rows() != n)
     throw ShapeError("trustworthiness: X has " + std::to_string(n) + " rows but the embedding " +
@@ -105,5 +108,10 @@ AUTOENC_FUNC double detail::trustworthiness_double(const RowMatrixD& X, const Ro
   return 1.0 - 2.0 / (double(n) * double(k) * (2.0 * double(n) - 3.0 * double(k) - 1.0)) * double(total);
 }
 #endif  // AUTOENC_HEADER_DEFINITIONS
+
+// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations.cpp).
+#if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
+extern template double detail::trustworthiness_double(const detail::RowMatrixD&, const detail::RowMatrixD&, Index);
+#endif
 
 }  // namespace autoenc
