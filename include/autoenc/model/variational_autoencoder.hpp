@@ -333,13 +333,13 @@ class VariationalAutoencoder : public Model<T> {
   /// Sets every part's weights from get_weights()'s layout; checks the count first.
   void set_weights(const std::vector<Tensor<T>>& weights) override {
     std::size_t expected = 0;
-    for (const Sequential<T>* p : parts()) expected += p->get_weights().size();
+    for (const Sequential<T>* p : parts()) expected += weight_array_count(*p);
     if (weights.size() != expected)
       throw ShapeError("VariationalAutoencoder::set_weights: " + std::to_string(weights.size()) +
                        " arrays given, the model has " + std::to_string(expected));
     std::size_t k = 0;
     for (Sequential<T>* p : parts()) {
-      const std::size_t count = p->get_weights().size();
+      const std::size_t count = weight_array_count(*p);
       p->set_weights(std::vector<Tensor<T>>(weights.begin() + long(k), weights.begin() + long(k + count)));
       k += count;
     }
@@ -377,6 +377,13 @@ class VariationalAutoencoder : public Model<T> {
       throw ShapeError("VariationalAutoencoder: the encoder must output a vector per sample, got " +
                        encoder.output_shape().to_string() + "; hint: end it with Flatten() or Dense()");
     return Sequential<T>(encoder.output_shape());
+  }
+
+  /// How many arrays a part's get_weights() returns, without copying them.
+  static std::size_t weight_array_count(const Sequential<T>& part) {
+    std::size_t count = 0;
+    for (const auto& l : part.layers()) count += l->all_weight_shapes().size();
+    return count;
   }
 
   std::vector<Sequential<T>*> parts() { return {&encoder_, &mean_head_, &log_var_head_, &decoder_}; }
