@@ -16,6 +16,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "distributed.hpp"
 #include "example_flags.hpp"
 #include "results.hpp"
 #include "train_or_load.hpp"
@@ -28,7 +29,10 @@ int main(int argc, char** argv) {
   chapter::TrainingFlags training(/*epochs*/ 10, /*batch_size*/ 256);
   flags.add_to(app);
   training.add_to(app);
+  chapter::DistributedFlags distributed;
+  distributed.add_to(app);
   CLI11_PARSE(app, argc, argv);
+  chapter::Processes processes(argc, argv);  // all of an MPI job under mpirun, else this one
   const std::string& out_dir = flags.out_dir;
   const std::uint64_t seed = flags.seed;
 
@@ -43,7 +47,7 @@ int main(int argc, char** argv) {
               << " train_Y (" << mnist.train_labels.size() << ",)\n";
     std::cout << "test_X " << test_x.shape().to_string() << " test_Y (" << mnist.test_labels.size() << ",)\n";
     std::cout << "train_Y[0]: " << mnist.train_labels[0] << "\n";
-    chapter::draw_image_with_colorbar(out_dir + "/ch9_1_train_image_0.png", train_x.data(), 28, 28);
+    if (processes.is_root()) chapter::draw_image_with_colorbar(out_dir + "/ch9_1_train_image_0.png", train_x.data(), 28, 28);
 
     // The Dense model takes each image as a vector of 784 values (a reshape, no copy).
     train_x.reshape({train_x.dim(0), 784});
@@ -61,24 +65,23 @@ int main(int argc, char** argv) {
 
     // 3. Train it to output its own input (or load the weights of an earlier run).
     chapter::Results results(flags.results_path, /*keep_previous*/ !training.load_path.empty());
-    chapter::train_or_load(model, train_x, training, seed, results);
+    chapter::train_or_load(model, train_x, training, seed, results, &processes, &distributed);
 
     // 4. Four random test images (left) and their reconstructions (right).
-    const auto reconstructed = model.predict(test_x, ae::batch_size = 256);
+    const auto reconstructed = model.predict(test_x, processes.batches(256, ae::Verbosity::silent));
     const std::string figure = out_dir + "/ch9_1_reconstructions.png";
-    chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
+    if (processes.is_root()) chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
     std::cout << "wrote " << figure << "\n";
 
     // 5. The loss on images the model never saw.
-    const double test_loss = model.evaluate(test_x, test_x, ae::batch_size = 256);
+    const double test_loss = model.evaluate(test_x, test_x, processes.batches(256, ae::Verbosity::progress_bar));
     results.set("test_loss", test_loss, "%.6f");
     results.set("figure_image", "ch9_1_train_image_0.png");
     results.set("figure_reconstructions", "ch9_1_reconstructions.png");
-    results.save();
+    if (processes.is_root()) results.save();
     std::printf("test_loss: %.6f\n", test_loss);
-  } catch (const ae::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
+  } catch (const std::exception& e) {
+    return processes.fail(e.what());
   }
   return 0;
 }

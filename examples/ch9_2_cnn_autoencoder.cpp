@@ -19,6 +19,7 @@
 #include <autoenc/autoenc.hpp>
 
 #include "chapter_figures.hpp"
+#include "distributed.hpp"
 #include "example_flags.hpp"
 #include "results.hpp"
 #include "train_or_load.hpp"
@@ -51,8 +52,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"relu", "elu"}))->capture_default_str();
   flags.add_to(app);
   training.add_to(app);
+  chapter::DistributedFlags distributed;
+  distributed.add_to(app);
   app.add_option("--latent-out", latent_path, "save the 60000 x 64 latent vectors to this .npy file");
   CLI11_PARSE(app, argc, argv);
+  chapter::Processes processes(argc, argv);  // all of an MPI job under mpirun, else this one
   const std::string& out_dir = flags.out_dir;
   const std::uint64_t seed = flags.seed;
 
@@ -64,7 +68,7 @@ int main(int argc, char** argv) {
     std::cout << "train_X " << train_x.shape().to_string() << "  test_X " << test_x.shape().to_string() << "\n\n";
 
     // Figure 9.7: the two activations this example compares.
-    chapter::draw_relu_elu(out_dir + "/fig9_7_relu_elu.png");
+    if (processes.is_root()) chapter::draw_relu_elu(out_dir + "/fig9_7_relu_elu.png");
 
     auto model = chapter_cnn(ae::activation_from_name(activation));
     model.build(seed);
@@ -73,32 +77,31 @@ int main(int argc, char** argv) {
 
     chapter::Results results(flags.results_path, /*keep_previous*/ !training.load_path.empty());
     results.set("activation", activation);
-    chapter::train_or_load(model, train_x, training, seed, results);
+    chapter::train_or_load(model, train_x, training, seed, results, &processes, &distributed);
 
     // Four random test images (left) and their reconstructions (right).
-    const auto reconstructed = model.predict(test_x, ae::batch_size = 256);
+    const auto reconstructed = model.predict(test_x, processes.batches(256, ae::Verbosity::silent));
     const std::string figure = out_dir + "/ch9_2_reconstructions_" + activation + ".png";
-    chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
+    if (processes.is_root()) chapter::draw_reconstructions(figure, test_x, reconstructed, seed);
     std::cout << "wrote " << figure << "\n";
 
     // Section 6: the encoder as a model, from the input to layer 3 (Dense(64)).
     if (!latent_path.empty()) {
-      const auto latent = model.up_to("dense").predict(train_x, ae::batch_size = 256);
+      const auto latent = model.up_to("dense").predict(train_x, processes.batches(256, ae::Verbosity::silent));
       std::cout << "latent vectors: " << latent.shape().to_string() << "\nlatent_vector[0]:\n[";
       for (ae::Index j = 0; j < latent.dim(1); ++j) std::printf("%s%.4f", j % 8 ? " " : (j ? "\n " : ""), latent[j]);
       std::cout << "]\n";
-      ae::save_npy(latent_path, latent);
+      if (processes.is_root()) ae::save_npy(latent_path, latent);
       std::cout << "saved " << latent_path << "\n";
     }
 
-    const double test_loss = model.evaluate(test_x, test_x, ae::batch_size = 256);
+    const double test_loss = model.evaluate(test_x, test_x, processes.batches(256, ae::Verbosity::progress_bar));
     results.set("test_loss", test_loss, "%.6f");
     results.set("figure_reconstructions", "ch9_2_reconstructions_" + activation + ".png");
-    results.save();
+    if (processes.is_root()) results.save();
     std::printf("test_loss: %.6f\n", test_loss);
-  } catch (const ae::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
+  } catch (const std::exception& e) {
+    return processes.fail(e.what());
   }
   return 0;
 }

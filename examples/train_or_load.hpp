@@ -9,6 +9,7 @@
 
 #include <autoenc/autoenc.hpp>
 
+#include "distributed.hpp"
 #include "example_flags.hpp"
 #include "results.hpp"
 
@@ -28,28 +29,49 @@ inline autoenc::ImageDataset<float> load_mnist_for_training(const std::string& d
 /// Trains `model` to reproduce x (the flags' epochs and batch size, shuffled with seed), or, with
 /// --load, loads the weights saved there instead; then saves the model with --save (if given).
 /// Records the parameter count, the training set's size, the epochs, the last epoch's loss and
-/// the training time (or which file was loaded) in `results`.
+/// the training time (or which file was loaded) in `results`. With `processes` and `dist`, trains
+/// data-parallel as distributed.hpp describes (shards, checkpoints, resuming); only rank 0 saves.
 inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tensor<float>& x,
-                          const TrainingFlags& flags, std::uint64_t seed, Results& results) {
+                          const TrainingFlags& flags, std::uint64_t seed, Results& results,
+                          Processes* processes = nullptr, const DistributedFlags* dist = nullptr) {
   const std::string& load_path = flags.load_path;
   const std::string& save_path = flags.save_path;
   const int epochs = flags.epochs;
+  const bool root = !processes || processes->is_root();
   results.set("params", double(model.param_count()), "%.0f");
   results.set("train_images", double(x.dim(0)), "%.0f");
   if (!load_path.empty()) {
     autoenc::load_weights(model, load_path);
-    std::cout << "loaded " << load_path << "\n";
+    if (root) std::cout << "loaded " << load_path << "\n";
     results.set("loaded", load_path);
   } else {
-    const autoenc::History history = model.fit(x, x, autoenc::epochs = epochs, autoenc::batch_size = flags.batch_size,
-                                               autoenc::seed = seed);
+    autoenc::FitOptions<float> options;
+    options.epochs = epochs;
+    options.batch_size = flags.batch_size;
+    options.seed = seed;
+    std::unique_ptr<CheckpointEveryEpoch> checkpoint;
+    if (processes && dist) {
+      options.shards = processes->shards(*dist);
+      options.communicator = processes->communicator();
+      if (root && options.communicator)
+        std::cout << "data-parallel: " << processes->size() << " processes, " << options.shards << " shards per batch\n";
+      if (!dist->resume_path.empty()) {
+        options.initial_epoch = autoenc::load_training_state(model, dist->resume_path);
+        if (root) std::cout << "resumed from " << dist->resume_path << " after epoch " << options.initial_epoch << "\n";
+      }
+      if (!dist->checkpoint_path.empty()) {
+        checkpoint = std::make_unique<CheckpointEveryEpoch>(model, dist->checkpoint_path);
+        options.callbacks.push_back(checkpoint.get());
+      }
+    }
+    const autoenc::History history = model.fit(x, x, options);
     double seconds = 0;
     for (double s : history.seconds) seconds += s;
     results.set("epochs", double(epochs), "%.0f");
     if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
     results.set("train_seconds", seconds, "%.1f");
   }
-  if (!save_path.empty()) {
+  if (!save_path.empty() && root) {
     autoenc::save_model(model, save_path);
     std::cout << "saved " << save_path << "\n";
   }

@@ -42,11 +42,13 @@
 #include "optimizers/sgd.hpp"
 
 #include "model/callbacks.hpp"
+#include "model/communicator.hpp"
 #include "model/fit_options.hpp"
 #include "model/model.hpp"
 #include "model/progress.hpp"
 #include "model/sequential.hpp"
 #include "model/serialize.hpp"
+#include "model/training_state.hpp"
 #include "model/variational_autoencoder.hpp"
 
 #include "io/atomic_file.hpp"

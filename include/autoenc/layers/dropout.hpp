@@ -58,6 +58,7 @@ class Dropout : public Layer<T> {
   /// (seed(), step()) and then advances the counter.
   std::uint64_t seed() const { return seed_; }
   void set_seed(std::uint64_t seed) { seed_ = seed; }  ///< Sets the seed of the masks.
+  bool draws_training_noise() const override { return true; }  ///< Noise in training.
   std::uint64_t step() const { return step_; }          ///< Training forward passes since init.
   void set_step(std::uint64_t step) { step_ = step; }  ///< Sets the pass counter (to replay a mask).
 

@@ -160,6 +160,11 @@ class Layer {
   /// view of the same memory instead of calling forward and backward.
   virtual bool reshapes_only() const { return false; }
 
+  /// True for layers that draw random numbers in training (Dropout, GaussianNoise). Their draws
+  /// are numbered by the layer's training passes, so data-parallel training (which runs a batch
+  /// as several shards, on several processes) does not accept them yet.
+  virtual bool draws_training_noise() const { return false; }
+
   /// Whether the layer runs in training mode (set by the model: true inside fit and train_step,
   /// false in evaluate and predict). Layers such as Dropout, GaussianNoise and
   /// BatchNormalization behave differently in the two modes; the others ignore it.

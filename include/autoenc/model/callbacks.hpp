@@ -35,6 +35,7 @@ struct EpochLogs {
   double loss = 0;  ///< the epoch's mean training loss
   double val_loss = std::numeric_limits<double>::quiet_NaN();  ///< NaN without validation data
   double seconds = 0;  ///< how long the epoch took
+  int rank = 0;        ///< this process's rank in a data-parallel fit: only rank 0 writes files
 
   /// The value called `name`: "loss" or "val_loss". Throws ConfigError for any other name, and
   /// for "val_loss" when fit has no validation data.
@@ -185,23 +186,25 @@ class ModelCheckpoint : public Callback<T> {
 
   /// Saves the model to path_for_epoch(epoch + 1), or, with save_best_only, only when the
   /// monitored loss is lower than every one before.
+  /// In a data-parallel fit every process keeps the same record, and only rank 0 writes and speaks.
   void on_epoch_end(Model<T>& model, const EpochLogs& logs) override {
     const std::string file = path_for_epoch(logs.epoch + 1);
+    const bool speaks = verbose != Verbosity::silent && logs.rank == 0;
     if (save_best_only) {
       const double current = logs.get(monitor, "ModelCheckpoint");
       if (!(current < best_)) {
-        if (verbose != Verbosity::silent)
+        if (speaks)
           log_printf("Epoch %d: %s did not improve from %.5f\n", logs.epoch + 1, monitor.c_str(), best_);
         return;
       }
-      if (verbose != Verbosity::silent)
+      if (speaks)
         log_printf("Epoch %d: %s improved from %.5f to %.5f, saving model to %s\n", logs.epoch + 1, monitor.c_str(),
                    best_, current, file.c_str());
       best_ = current;
-    } else if (verbose != Verbosity::silent) {
+    } else if (speaks) {
       log_printf("Epoch %d: saving model to %s\n", logs.epoch + 1, file.c_str());
     }
-    model.save(file);
+    if (logs.rank == 0) model.save(file);
     last_saved_ = file;
   }
 

@@ -26,6 +26,10 @@ struct SeedTag;
 struct ValidationDataTag;
 struct ValidationSplitTag;
 struct CallbacksTag;
+struct InitialEpochTag;
+struct ShardsTag;
+struct CommunicatorTag;
+class Communicator;
 
 template <class T>
 class Callback;
@@ -46,6 +50,17 @@ inline constexpr ArgName<SeedTag, std::uint64_t> seed{};
 /// ae::validation_split = 0.1: hold out the last 10% of the samples (before shuffling) and
 /// report the loss on them after each epoch.
 inline constexpr ArgName<ValidationSplitTag, double> validation_split{};
+
+/// ae::initial_epoch = 3: start at epoch 3 (counted from 0), as when resuming from a checkpoint
+/// written after 3 epochs; the shuffling then continues as if epochs 0-2 had run.
+inline constexpr ArgName<InitialEpochTag, int> initial_epoch{};
+/// ae::shards = 12: data-parallel steps (model/communicator.hpp): every batch is cut into 12
+/// shards whose gradients are summed in a fixed order, so that training gives the same bits on
+/// 1 process or many. 0 (the default) trains on whole batches.
+inline constexpr ArgName<ShardsTag, Index> shards{};
+/// ae::communicator(comm): train, evaluate or predict together with the other processes of
+/// `comm` (an MpiCommunicator); comm must outlive the call.
+inline NamedArg<CommunicatorTag, Communicator*> communicator(Communicator& comm) { return {&comm}; }
 
 /// Data to report a validation loss on after each epoch (not trained on).
 template <class T>
@@ -70,6 +85,9 @@ struct FitOptions {
   ValidationData<T> validation_data;            ///< data for val_loss; none by default
   double validation_split = 0;                  ///< fraction of the samples held out for val_loss
   std::vector<Callback<T>*> callbacks;  ///< run after every epoch, in order (not owned)
+  int initial_epoch = 0;                ///< the first epoch to run (Keras's initial_epoch)
+  Index shards = 0;                     ///< shards per batch for data-parallel steps; 0: whole batches
+  Communicator* communicator = nullptr; ///< the processes to train with; none: this process alone
 
   void set(NamedArg<EpochsTag, int> a) { epochs = a.value; }                                  ///< ae::epochs
   void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }                         ///< ae::batch_size
@@ -78,6 +96,9 @@ struct FitOptions {
   void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }            ///< ae::verbose
   void set(NamedArg<ValidationDataTag, ValidationData<T>> a) { validation_data = a.value; }  ///< ae::validation_data
   void set(NamedArg<ValidationSplitTag, double> a) { validation_split = a.value; }           ///< ae::validation_split
+  void set(NamedArg<InitialEpochTag, int> a) { initial_epoch = a.value; }                  ///< ae::initial_epoch
+  void set(NamedArg<ShardsTag, Index> a) { shards = a.value; }                              ///< ae::shards
+  void set(NamedArg<CommunicatorTag, Communicator*> a) { communicator = a.value; }         ///< ae::communicator
   /// ae::callbacks(...): appended to those already given.
   void set(NamedArg<CallbacksTag, CallbackList<T>> a) {
     callbacks.insert(callbacks.end(), a.value.items.begin(), a.value.items.end());
@@ -88,8 +109,10 @@ struct FitOptions {
 struct EvaluateOptions {
   Index batch_size = 32;                        ///< samples per forward pass
   Verbosity verbose = Verbosity::progress_bar;  ///< what evaluate or predict prints
+  Communicator* communicator = nullptr;         ///< processes that share the batches; none: this one
 
   void set(NamedArg<BatchSizeTag, Index> a) { batch_size = a.value; }               ///< ae::batch_size
+  void set(NamedArg<CommunicatorTag, Communicator*> a) { communicator = a.value; }  ///< ae::communicator
   void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.verbosity(); }  ///< ae::verbose
 };
 

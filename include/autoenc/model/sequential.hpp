@@ -26,6 +26,7 @@
 #include "../core/log.hpp"
 #include "../core/named_args.hpp"
 #include "callbacks.hpp"
+#include "communicator.hpp"
 #include "fit_options.hpp"
 #include "model.hpp"
 #include "progress.hpp"
@@ -245,6 +246,8 @@ class Sequential : public Model<T> {
   Tensor<T> predict(const Tensor<T>& x, Index batch_size_, Args&&... args) {
     return slice(0, size()).predict(x, batch_size_, std::forward<Args>(args)...);
   }
+  /// predict with a filled-in options struct (its verbose is used as given).
+  Tensor<T> predict(const Tensor<T>& x, const EvaluateOptions& options) { return slice(0, size()).predict(x, options); }
 
   /// Layers [first, last) as a model of their own that shares this model's weights, like Keras's
   /// Model(model.input, model.layers[last - 1].output) for first = 0: model.slice(0, 4) is the
@@ -313,6 +316,11 @@ class Sequential : public Model<T> {
   }
   /// @}
 
+  /// Restores the optimizer's state (Optimizer::set_state), as load_training_state does.
+  void set_optimizer_state(long long steps, const std::vector<T>& values) {
+    require_compiled("set_optimizer_state");
+    optimizer_->set_state(steps, values, param_count());
+  }
   /// The model's copy of the optimizer; null before compile.
   const Optimizer<T>* optimizer() const { return optimizer_.get(); }
   /// The loss given to compile.
@@ -321,8 +329,33 @@ class Sequential : public Model<T> {
  private:
   friend class ModelSlice<T>;
 
-  /// Mean loss over (x, y) in batches, with a progress bar at `verbose`.
-  double evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose);
+  /// Mean loss over (x, y) in batches, with a progress bar at `verbose`. With a communicator of
+  /// several processes each computes a contiguous run of batches and the batch losses are added
+  /// in batch order, which gives the same bits as one process.
+  double evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose,
+                          Communicator* comm = nullptr);
+
+  /// train_step on samples order[first, first + count) of (x, y) (rows first.. when order is null).
+  double batch_step(const Tensor<T>& x, const Tensor<T>& y, const std::vector<Index>* order, Index first, Index count);
+
+  /// One data-parallel step on samples order[first, first + count) of (x, y) (rows first.. when
+  /// order is null): this process computes its shards (communicator.hpp), the shard gradients
+  /// are summed in shard order across the processes, and every process applies the same update.
+  /// Returns the batch's loss; last_step_applied_ says whether the update was applied.
+  double sharded_step(const Tensor<T>& x, const Tensor<T>& y, const std::vector<Index>* order, Index first,
+                      Index count, Communicator& comm, Index shards);
+
+  /// Why this model cannot be trained in shards ("" when it can).
+  std::string shard_obstacle() const {
+    for (const auto& l : layers_) {
+      if (l->state_count() > 0)
+        return "layer '" + l->name() + "' (" + l->kind() +
+               ") keeps batch statistics, which shards would compute on part of each batch";
+      if (l->draws_training_noise())
+        return "layer '" + l->name() + "' (" + l->kind() + ") draws noise numbered by its own training passes";
+    }
+    return "";
+  }
 
   void set_training(bool on) {
     for (auto& l : layers_) l->set_training(on);
@@ -418,6 +451,8 @@ class Sequential : public Model<T> {
   Tensor<T> x_batch_, y_batch_;         // the shuffled batch, gathered
   Tensor<T> probabilities_;             // sigmoid(z) of a fused output, for predictions
   std::vector<double> loss_partials_;
+  Tensor<T> shard_grads_;                // this process's weighted shard gradients, back to back
+  std::vector<double> shard_losses_, all_shard_losses_;
 };
 
 // ---- Sequential's longer members, defined outside the class so that the precompiled mode's
@@ -495,7 +530,6 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
   const int epochs = options.epochs;
   const Index batch_size = options.batch_size;
   const bool shuffle = options.shuffle;
-  const Verbosity verbose = options.verbose;
   check_data("fit", x, &y, batch_size);
   if (epochs < 0) throw ConfigError("fit: epochs must be >= 0, got " + std::to_string(epochs));
   if (!(options.validation_split >= 0 && options.validation_split < 1))
@@ -518,17 +552,37 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
     val_x = x.view().rows(n, x.dim(0) - n);
     val_y = y.view().rows(n, x.dim(0) - n);
   }
+  if (options.initial_epoch < 0)
+    throw ConfigError("fit: initial_epoch must be >= 0, got " + std::to_string(options.initial_epoch));
+  // Data-parallel steps: shards of every batch, summed in shard order (communicator.hpp).
+  const bool sharded = options.shards > 0 || options.communicator;
+  LocalCommunicator this_process_only;
+  Communicator& comm = options.communicator ? *options.communicator : this_process_only;
+  if (options.shards < 0) throw ConfigError("fit: shards must be >= 0, got " + std::to_string(options.shards));
+  if (options.communicator && options.shards == 0)
+    throw ConfigError("fit: training with a communicator needs ae::shards = S (the same S on every process, "
+                      "at least the number of processes; the result then does not depend on it)");
+  if (sharded) {
+    const std::string obstacle = shard_obstacle();
+    if (!obstacle.empty()) throw ConfigError("fit: cannot train in shards: " + obstacle);
+    // Every process starts from process 0's weights.
+    comm.broadcast(params_.data(), params_.size(), 0);
+  }
+  const Verbosity verbose = comm.rank() == 0 ? options.verbose : Verbosity::silent;
   const Index steps = detail::ceil_div(n, batch_size);
-  reserve(batch_size);
+  reserve(sharded ? detail::ceil_div(batch_size, options.shards) : batch_size);
   std::ostream& out = log_stream();
 
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index(0));
   Rng rng(options.seed);
+  // Resuming at initial_epoch: replay the shuffles of the epochs before it.
+  if (shuffle)
+    for (int epoch = 0; epoch < options.initial_epoch; ++epoch) rng.shuffle(order.begin(), order.end());
   History history;
   this->clear_stop_request();
   for (Callback<T>* c : options.callbacks) c->on_train_begin(*this);
-  for (int epoch = 0; epoch < epochs && !this->stop_training_requested(); ++epoch) {
+  for (int epoch = options.initial_epoch; epoch < epochs && !this->stop_training_requested(); ++epoch) {
     if (shuffle) rng.shuffle(order.begin(), order.end());
     if (verbose != Verbosity::silent) out << "Epoch " << epoch + 1 << "/" << epochs << "\n";
     ProgressBar bar(steps, verbose, out);
@@ -536,21 +590,9 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
     Index skipped = 0, skipped_samples = 0;
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, count = std::min(batch_size, n - first);
-      TensorView<const T> xb, yb;
-      if (shuffle) {
-        gather_rows(x, order, first, count, x_batch_);
-        xb = x_batch_.view();
-        if (&y == &x) {  // an autoencoder's target is its input: gather once
-          yb = xb;
-        } else {
-          gather_rows(y, order, first, count, y_batch_);
-          yb = y_batch_.view();
-        }
-      } else {
-        xb = x.view().rows(first, count);
-        yb = y.view().rows(first, count);
-      }
-      const double loss = train_step(xb, yb);
+      const std::vector<Index>* shuffled = shuffle ? &order : nullptr;
+      const double loss = sharded ? sharded_step(x, y, shuffled, first, count, comm, options.shards)
+                                  : batch_step(x, y, shuffled, first, count);
       if (!std::isfinite(loss) || !last_step_applied_) {
         const std::string where =
             "at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(step + 1) + "/" + std::to_string(steps);
@@ -576,7 +618,7 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
     history.skipped_batches.push_back(skipped);
     double val_loss = std::numeric_limits<double>::quiet_NaN();
     if (val_x) {
-      val_loss = evaluate_batches(val_x, val_y, batch_size, Verbosity::silent);
+      val_loss = evaluate_batches(val_x, val_y, batch_size, Verbosity::silent, sharded ? &comm : nullptr);
       history.val_loss.push_back(val_loss);
     }
     bar.finish(epoch_loss, val_loss);
@@ -587,10 +629,83 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
     logs.loss = epoch_loss;
     logs.val_loss = val_loss;
     logs.seconds = history.seconds.back();
+    logs.rank = comm.rank();
     for (Callback<T>* c : options.callbacks) c->on_epoch_end(*this, logs);
   }
   for (Callback<T>* c : options.callbacks) c->on_train_end(*this);
   return history;
+}
+template <class T>
+double Sequential<T>::batch_step(const Tensor<T>& x, const Tensor<T>& y, const std::vector<Index>* order, Index first,
+                                 Index count) {
+  if (!order) return train_step(x.view().rows(first, count), y.view().rows(first, count));
+  gather_rows(x, *order, first, count, x_batch_);
+  if (&y == &x) return train_step(x_batch_.view(), x_batch_.view());  // an autoencoder's target is its input
+  gather_rows(y, *order, first, count, y_batch_);
+  return train_step(x_batch_.view(), y_batch_.view());
+}
+template <class T>
+double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const std::vector<Index>* order,
+                                   Index first, Index count, Communicator& comm, Index shards) {
+  last_step_applied_ = false;
+  const ShardPlan plan{count, shards, comm.size()};
+  const Index my_first = plan.shard_begin(comm.rank()), my_shards = plan.shard_begin(comm.rank() + 1) - my_first;
+  // This process needs only the samples of its own shards.
+  const Index row_begin = plan.sample_begin(my_first), rows = plan.sample_begin(my_first + my_shards) - row_begin;
+  TensorView<const T> xs = x.view().rows(first + row_begin, rows), ys = y.view().rows(first + row_begin, rows);
+  if (order && rows > 0) {
+    gather_rows(x, *order, first + row_begin, rows, x_batch_);
+    xs = x_batch_.view();
+    if (&y == &x) {
+      ys = xs;
+    } else {
+      gather_rows(y, *order, first + row_begin, rows, y_batch_);
+      ys = y_batch_.view();
+    }
+  }
+  const Index n = params_.size();
+  shard_grads_.resize(Shape{std::max<Index>(my_shards, 1) * n});
+  shard_losses_.assign(static_cast<std::size_t>(my_shards), 0.0);
+  set_training(true);
+  struct InferenceAfter {  // back to inference mode, even if a layer throws
+    Sequential& model;
+    ~InferenceAfter() { model.set_training(false); }
+  } restore{*this};
+  for (Index k = 0; k < my_shards; ++k) {
+    const Index s = my_first + k, samples = plan.samples(s), offset = plan.sample_begin(s) - row_begin;
+    T* slot = shard_grads_.data() + k * n;
+    if (samples == 0) {  // a last batch smaller than the number of shards
+      std::fill(slot, slot + n, T(0));
+      continue;
+    }
+    const TensorView<const T> xb = xs.rows(offset, samples), yb = ys.rows(offset, samples);
+    const TensorView<const T> output = run_layers(xb, size());
+    TensorView<T> dy = grad_buffer(0, layers_.size() - 1, samples);
+    const double shard_loss =
+        compute_loss<T>(loss_, output, yb, dy, loss_partials_, outputs_logits()) + regularization_loss();
+    backward_batch(xb, dy);
+    // The shard's share of the batch mean: w_s = n_s / count.
+    const double weight = static_cast<double>(samples) / static_cast<double>(count);
+    shard_losses_[static_cast<std::size_t>(k)] = shard_loss * weight;
+    const T w = static_cast<T>(weight);
+    const T* g = grads_.data();
+    parallel_for_range(n, detail::kOptimizerChunk, [&](Index i0, Index i1) {
+      for (Index i = i0; i < i1; ++i) slot[i] = w * g[i];
+    });
+  }
+  // The batch loss: every shard's share, added in shard order on every process.
+  std::vector<Index> counts(static_cast<std::size_t>(comm.size()));
+  for (int p = 0; p < comm.size(); ++p) counts[static_cast<std::size_t>(p)] = plan.shard_begin(p + 1) - plan.shard_begin(p);
+  all_shard_losses_.resize(static_cast<std::size_t>(shards));
+  comm.all_gather(shard_losses_.data(), counts.data(), all_shard_losses_.data());
+  double loss = 0;
+  for (double l : all_shard_losses_) loss += l;
+  // The batch gradient: the shard gradients folded in shard order (communicator.hpp).
+  comm.sum_in_shard_order(shard_grads_.data(), n, plan, grads_.data());
+  if (!std::isfinite(loss)) return loss;
+  if (!apply_gradients()) return loss;
+  last_step_applied_ = true;
+  return loss;
 }
 template <class T>
 double Sequential<T>::train_step(TensorView<const T> xb, TensorView<const T> yb) {
@@ -624,7 +739,7 @@ template <class T>
 double Sequential<T>::evaluate(const Tensor<T>& x, const Tensor<T>& y, const EvaluateOptions& options) {
   require_compiled("evaluate");
   check_data("evaluate", x, &y, options.batch_size);
-  return evaluate_batches(x.view(), y.view(), options.batch_size, options.verbose);
+  return evaluate_batches(x.view(), y.view(), options.batch_size, options.verbose, options.communicator);
 }
 template <class T>
 std::vector<Tensor<T>> Sequential<T>::get_weights() const {
@@ -670,19 +785,35 @@ TensorView<const T> Sequential<T>::forward_batch(TensorView<const T> x, Index n_
   return probabilities_.view();
 }
 template <class T>
-double Sequential<T>::evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose) {
+double Sequential<T>::evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose,
+                                       Communicator* comm) {
   const Index n = x.batch(), steps = detail::ceil_div(n, batch_size);
   reserve(std::min(batch_size, n));
-  ProgressBar bar(steps, verbose, log_stream());
+  // With several processes, process p computes batches [p * steps / P, (p + 1) * steps / P).
+  const int processes = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  const auto first_batch = [&](int p) { return static_cast<Index>(p) * steps / processes; };
+  if (rank != 0) verbose = Verbosity::silent;
+  ProgressBar bar(first_batch(rank + 1) - first_batch(rank), verbose, log_stream());
+  std::vector<double> weighted(static_cast<std::size_t>(first_batch(rank + 1) - first_batch(rank)));
   double loss_sum = 0.0;
-  for (Index step = 0; step < steps; ++step) {
+  for (Index step = first_batch(rank); step < first_batch(rank + 1); ++step) {
     const Index first = step * batch_size, count = std::min(batch_size, n - first);
     const auto output = run_layers(x.rows(first, count), size());
-    loss_sum += (compute_loss<T>(loss_, output, y.rows(first, count), TensorView<T>(), loss_partials_,
-                                 outputs_logits()) +
-                 regularization_loss()) *
-                static_cast<double>(count);
-    bar.update(step + 1, loss_sum / static_cast<double>(first + count));
+    const double batch_loss =
+        (compute_loss<T>(loss_, output, y.rows(first, count), TensorView<T>(), loss_partials_, outputs_logits()) +
+         regularization_loss()) *
+        static_cast<double>(count);
+    weighted[static_cast<std::size_t>(step - first_batch(rank))] = batch_loss;
+    loss_sum += batch_loss;
+    bar.update(step - first_batch(rank) + 1, loss_sum / static_cast<double>(first + count - first_batch(rank) * batch_size));
+  }
+  if (processes > 1) {  // every batch's loss everywhere, added in batch order as one process adds them
+    std::vector<Index> counts(static_cast<std::size_t>(processes));
+    for (int p = 0; p < processes; ++p) counts[static_cast<std::size_t>(p)] = first_batch(p + 1) - first_batch(p);
+    std::vector<double> all(static_cast<std::size_t>(steps));
+    comm->all_gather(weighted.data(), counts.data(), all.data());
+    loss_sum = 0.0;
+    for (double l : all) loss_sum += l;
   }
   const double loss = loss_sum / static_cast<double>(n);
   bar.finish(loss);
@@ -862,14 +993,27 @@ Tensor<T> ModelSlice<T>::predict(const Tensor<T>& x, const EvaluateOptions& opti
   m.require_built("predict");
   m.check_data("predict", x, nullptr, options.batch_size);
   const Shape out_shape = output_shape();
-  const Index n = x.dim(0), steps = detail::ceil_div(n, options.batch_size);
+  const Index n = x.dim(0), steps = detail::ceil_div(n, options.batch_size), row = out_shape.size();
   Tensor<T> out(out_shape.with_batch(n));
-  ProgressBar bar(steps, options.verbose, log_stream());
-  for (Index step = 0; step < steps; ++step) {
-    const Index first = step * options.batch_size, count = std::min(options.batch_size, n - first);
+  // With several processes, process p predicts batches [p * steps / P, (p + 1) * steps / P) and
+  // every process receives all rows.
+  Communicator* comm = options.communicator;
+  const int processes = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  const auto first_row = [&](int p) { return std::min(n, static_cast<Index>(p) * steps / processes * options.batch_size); };
+  ProgressBar bar(steps, rank == 0 ? options.verbose : Verbosity::silent, log_stream());
+  std::vector<T> mine;
+  if (processes > 1) mine.resize(static_cast<std::size_t>((first_row(rank + 1) - first_row(rank)) * row));
+  for (Index first = first_row(rank); first < first_row(rank + 1); first += options.batch_size) {
+    const Index count = std::min(options.batch_size, n - first);
     const auto y = m.forward_batch(x.view().rows(first, count), last_);
-    std::copy(y.data, y.data + y.size(), out.data() + first * out_shape.size());
-    bar.update(step + 1, std::numeric_limits<double>::quiet_NaN());
+    T* dst = processes > 1 ? mine.data() + (first - first_row(rank)) * row : out.data() + first * row;
+    std::copy(y.data, y.data + y.size(), dst);
+    bar.update(first / options.batch_size + 1, std::numeric_limits<double>::quiet_NaN());
+  }
+  if (processes > 1) {
+    std::vector<Index> counts(static_cast<std::size_t>(processes));
+    for (int p = 0; p < processes; ++p) counts[static_cast<std::size_t>(p)] = (first_row(p + 1) - first_row(p)) * row;
+    comm->all_gather(mine.data(), counts.data(), out.data());
   }
   bar.finish();
   return out;

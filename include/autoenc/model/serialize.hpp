@@ -89,19 +89,28 @@ std::string model_file_bytes(const std::string& arch, const T* params, Index n_p
   return out;
 }
 
-/// Reads the model file at `path`, checks it completely (magic, version, sizes, checksum, that
-/// it holds `expected_arch` in T's precision with n_params parameters and n_state state values),
-/// and only then copies the arrays into params and state. Any mismatch throws IoError and
-/// changes nothing.
-template <class T>
-void read_model_file(const std::string& path, const std::string& expected_arch, T* params, Index n_params, T* state,
-                     Index n_state) {
+/// A model file read and checked as a container (magic, version, sizes, checksum), not yet
+/// against a model.
+struct ModelFileContents {
+  std::string bytes;               ///< the whole file
+  std::string architecture;        ///< the architecture text
+  std::uint32_t scalar_bytes = 4;  ///< 4 (float) or 8 (double)
+  std::uint64_t count = 0;         ///< values in the parameter array
+  std::uint64_t state_count = 0;   ///< values in the state array
+  std::size_t params_offset = 0;   ///< where the parameter array starts in bytes
+  std::size_t state_offset = 0;    ///< where the state array starts
+};
+
+/// Reads the model file at `path` and checks the container; any problem throws IoError.
+inline ModelFileContents parse_model_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw IoError("'" + path + "': file not found");
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > max_file_payload_bytes())
     throw IoError("'" + path + "': " + std::to_string(size) + " bytes, more than the limit (autoenc::max_file_payload_bytes())");
-  std::string bytes(static_cast<std::size_t>(size), '\0');
+  ModelFileContents file;
+  std::string& bytes = file.bytes;
+  bytes.assign(static_cast<std::size_t>(size), '\0');
   {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) throw IoError("'" + path + "': cannot open");
@@ -144,20 +153,38 @@ void read_model_file(const std::string& path, const std::string& expected_arch, 
   const auto stored = get_le<std::uint64_t>(bytes.data() + size - 8);
   if (stored != fnv1a64(bytes.data(), static_cast<std::size_t>(size - 8)))
     throw IoError(what + "corrupted: the checksum does not match the contents");
-  const std::string arch = bytes.substr(24, static_cast<std::size_t>(arch_len));
-  if (arch != expected_arch)
-    throw IoError(what + "holds a different architecture.\nIn the file:\n" + arch + "This model:\n" + expected_arch);
-  if (scalar != sizeof(T))
-    throw IoError(what + "holds " + (scalar == 4 ? "float" : "double") + " weights; this model uses " +
+  file.architecture = bytes.substr(24, static_cast<std::size_t>(arch_len));
+  file.scalar_bytes = scalar;
+  file.count = count;
+  file.state_count = state_count;
+  file.params_offset = static_cast<std::size_t>(32 + arch_len);
+  file.state_offset = static_cast<std::size_t>(40 + arch_len + count * scalar);
+  return file;
+}
+
+/// Reads the model file at `path`, checks it completely (magic, version, sizes, checksum, that
+/// it holds `expected_arch` in T's precision with n_params parameters and n_state state values),
+/// and only then copies the arrays into params and state. Any mismatch throws IoError and
+/// changes nothing.
+template <class T>
+void read_model_file(const std::string& path, const std::string& expected_arch, T* params, Index n_params, T* state,
+                     Index n_state) {
+  const ModelFileContents file = parse_model_file(path);
+  const std::string what = "'" + path + "': ";
+  if (file.architecture != expected_arch)
+    throw IoError(what + "holds a different architecture.\nIn the file:\n" + file.architecture + "This model:\n" +
+                  expected_arch);
+  if (file.scalar_bytes != sizeof(T))
+    throw IoError(what + "holds " + (file.scalar_bytes == 4 ? "float" : "double") + " weights; this model uses " +
                   (sizeof(T) == 4 ? "float" : "double"));
-  if (static_cast<std::uint64_t>(n_params) != count)
-    throw IoError(what + "holds " + std::to_string(count) + " parameters; this model has " + std::to_string(n_params));
-  if (static_cast<std::uint64_t>(n_state) != state_count)
-    throw IoError(what + "holds " + std::to_string(state_count) + " non-trainable state values; this model has " +
+  if (static_cast<std::uint64_t>(n_params) != file.count)
+    throw IoError(what + "holds " + std::to_string(file.count) + " parameters; this model has " + std::to_string(n_params));
+  if (static_cast<std::uint64_t>(n_state) != file.state_count)
+    throw IoError(what + "holds " + std::to_string(file.state_count) + " non-trainable state values; this model has " +
                   std::to_string(n_state));
-  std::memcpy(params, bytes.data() + 32 + arch_len, static_cast<std::size_t>(count) * sizeof(T));
-  if (state_count > 0)
-    std::memcpy(state, bytes.data() + 40 + arch_len + count * scalar, static_cast<std::size_t>(state_count) * sizeof(T));
+  std::memcpy(params, file.bytes.data() + file.params_offset, static_cast<std::size_t>(file.count) * sizeof(T));
+  if (file.state_count > 0)
+    std::memcpy(state, file.bytes.data() + file.state_offset, static_cast<std::size_t>(file.state_count) * sizeof(T));
 }
 
 }  // namespace detail

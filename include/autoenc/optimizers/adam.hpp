@@ -103,6 +103,22 @@ class Adam : public Optimizer<T> {
 
   /// Steps taken since the last reset.
   long long iterations() const { return t_; }
+  long long steps_taken() const override { return t_; }
+  /// m, then v.
+  std::vector<T> state_values() const override {
+    std::vector<T> values(m_);
+    values.insert(values.end(), v_.begin(), v_.end());
+    return values;
+  }
+  void set_state(long long steps, const std::vector<T>& values, Index n_params) override {
+    const auto n = static_cast<std::size_t>(n_params);
+    if (steps < 0 || values.size() != 2 * n)
+      throw ConfigError("Adam::set_state: " + std::to_string(values.size()) + " values for " + std::to_string(n) +
+                        " parameters (Adam keeps 2 per parameter)");
+    m_.assign(values.begin(), values.begin() + long(n));
+    v_.assign(values.begin() + long(n), values.end());
+    t_ = steps;
+  }
   /// The base step size lr (before the bias correction of lr_t).
   double learning_rate() const { return lr_; }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../core/config.hpp"
 
@@ -29,6 +30,18 @@ class Optimizer {
   virtual bool step(T* params, const T* grads, Index n) = 0;
   /// A copy with the same hyper-parameters and state (the model keeps its own).
   virtual std::unique_ptr<Optimizer> clone() const = 0;
+
+  /// @name State, for training checkpoints that resume with the same bits
+  /// @{
+  /// Steps taken since the last reset.
+  virtual long long steps_taken() const = 0;
+  /// Everything the next step depends on besides the hyper-parameters, in one flat array
+  /// (Adam: m, then v; SGD with momentum: the velocity).
+  virtual std::vector<T> state_values() const = 0;
+  /// Restores what steps_taken() and state_values() returned; throws ConfigError if `values`
+  /// does not fit n_params parameters.
+  virtual void set_state(long long steps, const std::vector<T>& values, Index n_params) = 0;
+  /// @}
 };
 
 namespace detail {

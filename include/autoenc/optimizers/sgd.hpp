@@ -45,12 +45,14 @@ class SGD : public Optimizer<T> {
 
   void reset(Index n_params) override {
     velocity_.assign(momentum_ > 0 ? static_cast<std::size_t>(n_params) : 0, T(0));
+    steps_ = 0;
   }
 
   /// One SGD update of params[0, n) (the formula above); false if a parameter became NaN or infinite.
   bool step(T* params, const T* grads, Index n) override {
     const T lr = T(lr_), mu = T(momentum_);
     if (momentum_ > 0 && static_cast<Index>(velocity_.size()) != n) reset(n);
+    ++steps_;
     std::atomic<bool> finite{true};
     parallel_for_range(n, detail::kOptimizerChunk, [&](Index i0, Index i1) {
       for (Index i = i0; i < i1; ++i) {
@@ -68,6 +70,17 @@ class SGD : public Optimizer<T> {
     return finite.load();
   }
 
+  long long steps_taken() const override { return steps_; }
+  /// The velocity (empty without momentum).
+  std::vector<T> state_values() const override { return velocity_; }
+  void set_state(long long steps, const std::vector<T>& values, Index n_params) override {
+    const auto n = momentum_ > 0 ? static_cast<std::size_t>(n_params) : std::size_t(0);
+    if (steps < 0 || values.size() != n)
+      throw ConfigError("SGD::set_state: " + std::to_string(values.size()) + " values, expected " + std::to_string(n));
+    velocity_ = values;
+    steps_ = steps;
+  }
+
  private:
   SGD(double learning_rate, double momentum) : lr_(learning_rate), momentum_(momentum) {
     if (!(learning_rate > 0)) throw ConfigError("SGD: learning_rate must be > 0");
@@ -82,6 +95,7 @@ class SGD : public Optimizer<T> {
 
   double lr_, momentum_;
   std::vector<T> velocity_;
+  long long steps_ = 0;
 };
 
 // Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
