@@ -82,6 +82,30 @@ class Processes {
     return options;
   }
 
+  /// Starts counting what this process sends (MpiCommunicator's counters).
+  void start_counting() {
+#ifdef AUTOENC_HAS_MPI
+    if (session_) session_->world().reset_counters();
+#endif
+  }
+  /// "communication per step: ..." for `steps` training steps that took `seconds`, or "" alone.
+  std::string communication_report(autoenc::Index steps, double seconds) {
+#ifdef AUTOENC_HAS_MPI
+    if (session_ && steps > 0) {
+      const auto& w = session_->world();
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "communication per step (rank 0): %.2f MB sent, %.2f ms in MPI (%.1f%% of the step's %.1f ms)\n",
+                    w.bytes_sent() / steps / 1e6, 1e3 * w.seconds_communicating() / steps,
+                    100 * w.seconds_communicating() / seconds, 1e3 * seconds / steps);
+      return line;
+    }
+#endif
+    (void)steps;
+    (void)seconds;
+    return "";
+  }
+
   /// The shards to train with: --shards, else 12 under mpirun, else 0 (whole batches).
   autoenc::Index shards(const DistributedFlags& flags) {
     if (flags.shards > 0) return flags.shards;

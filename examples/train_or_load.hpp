@@ -64,9 +64,14 @@ inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tens
         options.callbacks.push_back(checkpoint.get());
       }
     }
+    if (processes) processes->start_counting();
     const autoenc::History history = model.fit(x, x, options);
     double seconds = 0;
     for (double s : history.seconds) seconds += s;
+    if (processes)
+      std::cout << processes->communication_report(
+          static_cast<autoenc::Index>(history.loss.size()) * ((x.dim(0) + flags.batch_size - 1) / flags.batch_size),
+          seconds);
     results.set("epochs", double(epochs), "%.0f");
     if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
     results.set("train_seconds", seconds, "%.1f");

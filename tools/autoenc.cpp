@@ -14,7 +14,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+
 #include <autoenc/cluster/kmeans.hpp>
+#ifdef AUTOENC_HAS_MPI
+#include <autoenc/mpi/mpi_communicator.hpp>
+#endif
 #include <autoenc/cluster/metrics.hpp>
 #include <autoenc/core/timer.hpp>
 #include <autoenc/io/npy.hpp>
@@ -60,13 +65,29 @@ struct KMeansArgs {
   std::uint64_t random_state = 0;
 };
 
+/// The processes of this run: all of an MPI job when started by mpirun (and built with MPI).
+struct Processes {
+#ifdef AUTOENC_HAS_MPI
+  std::unique_ptr<ae::mpi::Session> session;
+#endif
+  ae::Communicator* comm = nullptr;
+  int rank() const { return comm ? comm->rank() : 0; }
+  int size() const { return comm ? comm->size() : 1; }
+};
+
 template <class T>
-int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array) {
+int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array, Processes& processes) {
   const auto X = load_matrix<T>(array, args.input);
   std::vector<int> truth;
   if (!args.true_labels.empty()) truth = load_labels(args.true_labels, X.rows());
-  ae::KMeans<T> km(args.n_clusters, ae::init = args.init, ae::n_init = args.n_init, ae::max_iter = args.max_iter,
-                   ae::tol = args.tol, ae::random_state = args.random_state, ae::algorithm = args.algorithm);
+  ae::KMeansOptions<T> options;
+  ae::detail::apply_named_args(options, ae::init = args.init, ae::n_init = args.n_init, ae::max_iter = args.max_iter,
+                               ae::tol = args.tol, ae::random_state = args.random_state,
+                               ae::algorithm = args.algorithm);
+  options.n_clusters = args.n_clusters;
+  options.communicator = processes.comm;  // under mpirun: the rows shared by the processes
+  ae::KMeans<T> km(options);
+  if (processes.size() > 1) std::printf("%d processes share the rows\n", processes.size());
   std::printf("KMeans(n_clusters=%d, n_init=%d, max_iter=%d, tol=%g, algorithm=%s, random_state=%llu) on %lld x %lld %s\n",
               args.n_clusters, args.n_init, args.max_iter, args.tol, args.algorithm.c_str(),
               static_cast<unsigned long long>(args.random_state), static_cast<long long>(X.rows()),
@@ -74,8 +95,9 @@ int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array) {
   ae::Timer timer;
   km.fit(X);
   std::fputs(timer.report().c_str(), stdout);
-  if (!args.labels_out.empty()) ae::save_npy(args.labels_out, km.labels_);
-  if (!args.centers_out.empty()) ae::save_npy(args.centers_out, km.cluster_centers_.data(), ae::Shape{km.cluster_centers_.rows(), km.cluster_centers_.cols()});
+  const bool writes = processes.rank() == 0;  // one process writes the files
+  if (writes && !args.labels_out.empty()) ae::save_npy(args.labels_out, km.labels_);
+  if (writes && !args.centers_out.empty()) ae::save_npy(args.centers_out, km.cluster_centers_.data(), ae::Shape{km.cluster_centers_.rows(), km.cluster_centers_.cols()});
   std::printf("n_iter: %d\n", km.n_iter_);
   if (!truth.empty()) {
     std::printf("adjusted_rand_index: %.4f\n", ae::adjusted_rand_score(truth, km.labels_));
@@ -150,7 +172,12 @@ int main(int argc, char** argv) {
   CLI::App app{"autoenc " AUTOENC_VERSION_STRING ": k-means and t-SNE on .npy arrays"};
   app.require_subcommand(1);
   KMeansArgs k;
-  auto* kmeans = app.add_subcommand("kmeans", "k-means clustering with scikit-learn's semantics");
+  auto* kmeans = app.add_subcommand("kmeans", "k-means clustering with scikit-learn's semantics"
+#ifdef AUTOENC_HAS_MPI
+                                    " (also under 'mpirun -np N autoenc kmeans ...': the processes share the rows"
+                                    " and the result is that of one process)"
+#endif
+  );
   kmeans->add_option("input", k.input, "a 2-d .npy array, one sample per row (float32/64, uint8, int32/64)")
       ->required()->check(CLI::ExistingFile);
   kmeans->add_option("--n-clusters", k.n_clusters, "number of clusters")->capture_default_str()->check(CLI::PositiveNumber);
@@ -188,15 +215,33 @@ int main(int argc, char** argv) {
   tsne->add_option("--trustworthiness-k", t.trust_k, "neighbours for trustworthiness")->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
+  Processes processes;
+#ifdef AUTOENC_HAS_MPI
+  if (ae::mpi::launched_by_mpi()) {
+    processes.session = std::make_unique<ae::mpi::Session>(argc, argv);
+    processes.comm = &processes.session->world();
+    // Rank 0 prints; the others' standard output goes nowhere (errors still reach stderr).
+    if (processes.rank() != 0 && !std::freopen("/dev/null", "w", stdout)) return 1;
+  }
+#endif
   try {
     if (k.threads > 0) ae::set_num_threads(k.threads);
     if (t.threads > 0) ae::set_num_threads(t.threads);
     if (*tsne) return run_tsne(t, ae::read_npy(t.input));
     if (*kmeans) {
       const ae::NpyArray array = ae::read_npy(k.input);
-      return array.dtype == ae::DType::float64 ? run_kmeans<double>(k, array) : run_kmeans<float>(k, array);
+      return array.dtype == ae::DType::float64 ? run_kmeans<double>(k, array, processes)
+                                               : run_kmeans<float>(k, array, processes);
     }
   } catch (const std::exception& e) {
+    if (processes.size() > 1) {
+      // The other processes would wait for this one forever: end the whole job.
+      std::fprintf(stderr, "autoenc: error (rank %d of %d): %s\n", processes.rank(), processes.size(), e.what());
+      std::fflush(stderr);
+#ifdef AUTOENC_HAS_MPI
+      MPI_Abort(MPI_COMM_WORLD, 1);
+#endif
+    }
     std::fprintf(stderr, "autoenc: error: %s\n", e.what());
     return 1;
   }

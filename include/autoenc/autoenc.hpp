@@ -9,6 +9,7 @@
 #include "version.hpp"
 
 #include "core/common_args.hpp"
+#include "core/communicator.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
@@ -42,7 +43,7 @@
 #include "optimizers/sgd.hpp"
 
 #include "model/callbacks.hpp"
-#include "model/communicator.hpp"
+
 #include "model/fit_options.hpp"
 #include "model/model.hpp"
 #include "model/progress.hpp"

@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/communicator.hpp"
 #include "../core/config.hpp"
 
 #include "../core/common_args.hpp"
@@ -168,6 +169,10 @@ struct KMeansOptions {
   std::uint64_t random_state = 0;                      ///< Seed of the starts.
   KMeansAlgorithm algorithm = KMeansAlgorithm::lloyd;  ///< Lloyd or Elkan: same labels, different speed.
   int verbose = 0;  ///< 1: one line per run on the log stream (core/log.hpp)
+  /// With the processes of an MPI job (ae::communicator(comm)): each process assigns a fixed
+  /// share of the rows and the partial sums are added in a fixed order, so labels, centres and
+  /// inertia are those of one process. Elkan's algorithm then runs as Lloyd's (same results).
+  Communicator* communicator = nullptr;
 
   /// ae::init = "k-means++" or "random".
   void set(NamedArg<InitTag, std::string> a) { init = kmeans_init_from_name(a.value); }
@@ -182,6 +187,7 @@ struct KMeansOptions {
   void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }       ///< ae::random_state
   void set(NamedArg<AlgorithmTag, KMeansAlgorithmSpec> a) { algorithm = a.value.value; }  ///< ae::algorithm
   void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }            ///< ae::verbose
+  void set(NamedArg<CommunicatorTag, Communicator*> a) { communicator = a.value; }      ///< ae::communicator
 
   /// Throws ConfigError for an impossible combination (n_clusters < 1, tol < 0, ...).
   void validate() const {
@@ -290,6 +296,19 @@ class KMeans {
 
   static Index groups_for(Index n) { return std::min(kMaxGroups, detail::ceil_div(n, kChunk)); }
 
+  /// With several processes, process p's E steps cover groups [p G / P, (p + 1) G / P):
+  /// own_group(G, 0) is this process's first group, own_group(G, 1) one past its last.
+  Index own_group(Index groups, int end) const {
+    const Communicator* comm = options_.communicator;
+    if (!comm || comm->size() == 1) return end ? groups : 0;
+    return static_cast<Index>(comm->rank() + end) * groups / comm->size();
+  }
+
+  /// After a distributed E step: every process receives all labels and, with `sums`, every
+  /// group's partial sums (each group computed by one process, so the M step's sum in group
+  /// order is the same as on one process).
+  void share_assignment(Index n, std::vector<int>& labels, Sums* sums) const;
+
   /// E step over all samples: each sample's nearest centre (ties to the lowest index); with
   /// `sums`, also adds each sample to its cluster's sum in the same pass (the M step's input),
   /// so the data are read once per iteration.
@@ -303,7 +322,9 @@ class KMeans {
     Matrix centers_t = Matrix::Zero(d, kp);
     centers_t.leftCols(k) = centers.transpose();
     const Index groups = groups_for(n), per_group = detail::ceil_div(n, groups);
-    parallel_for(groups, [&](Index g) {
+    const Index first_group = own_group(groups, 0), last_group = own_group(groups, 1);
+    parallel_for(last_group - first_group, [&](Index own) {
+      const Index g = first_group + own;
       thread_local Matrix D;
       for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
         const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
@@ -417,7 +438,8 @@ KMeans<T>& KMeans<T>::fit(const ConstMap& X) {
     Matrix centers = initial_centers(Xc, rng, mean);
     std::vector<int> labels;
     int iterations = 0;
-    const double inertia = options_.algorithm == KMeansAlgorithm::elkan && options_.n_clusters > 1
+    const bool distributed = options_.communicator && options_.communicator->size() > 1;
+    const double inertia = options_.algorithm == KMeansAlgorithm::elkan && options_.n_clusters > 1 && !distributed
                                ? run_elkan(Xc, centers, labels, tol_eff, iterations)
                                : run_lloyd(Xc, centers, labels, tol_eff, iterations);
     if (on_progress_) on_progress_(run + 1, runs, iterations, inertia);
@@ -591,6 +613,43 @@ double KMeans<T>::inertia(const Matrix& Xc, const Matrix& centers, const std::ve
 }
 
 template <class T>
+void KMeans<T>::share_assignment(Index n, std::vector<int>& labels, Sums* sums) const {
+  Communicator* comm = options_.communicator;
+  if (!comm || comm->size() == 1) return;
+  const int P = comm->size();
+  const Index groups = groups_for(n), per_group = detail::ceil_div(n, groups);
+  const auto first_row = [&](int p) { return std::min(n, static_cast<Index>(p) * groups / P * per_group); };
+  // Labels travel as doubles (exact for any int).
+  std::vector<Index> counts(static_cast<std::size_t>(P));
+  for (int p = 0; p < P; ++p) counts[std::size_t(p)] = first_row(p + 1) - first_row(p);
+  const int me = comm->rank();
+  const std::vector<double> mine(labels.begin() + first_row(me), labels.begin() + first_row(me + 1));
+  std::vector<double> all(static_cast<std::size_t>(n));
+  comm->all_gather(mine.data(), counts.data(), all.data());
+  for (Index i = 0; i < n; ++i) labels[std::size_t(i)] = static_cast<int>(all[std::size_t(i)]);
+  if (!sums) return;
+  // Each group's sums (k x d) and counts (k), group after group, as doubles (exact for T).
+  const Index k = sums->sums.empty() ? 0 : sums->sums[0].rows(), d = sums->sums.empty() ? 0 : sums->sums[0].cols();
+  const Index per = k * d + k;
+  std::vector<double> own;
+  for (Index g = own_group(groups, 0); g < own_group(groups, 1); ++g) {
+    const Matrix& m = sums->sums[std::size_t(g)];
+    own.insert(own.end(), m.data(), m.data() + k * d);
+    own.insert(own.end(), sums->counts[std::size_t(g)].begin(), sums->counts[std::size_t(g)].end());
+  }
+  for (int p = 0; p < P; ++p)
+    counts[std::size_t(p)] = (static_cast<Index>(p + 1) * groups / P - static_cast<Index>(p) * groups / P) * per;
+  std::vector<double> every(static_cast<std::size_t>(groups * per));
+  comm->all_gather(own.data(), counts.data(), every.data());
+  for (Index g = 0; g < groups; ++g) {
+    const double* at = every.data() + g * per;
+    Matrix& m = sums->sums[std::size_t(g)];
+    for (Index i = 0; i < k * d; ++i) m.data()[i] = static_cast<T>(at[i]);
+    std::copy(at + k * d, at + per, sums->counts[std::size_t(g)].begin());
+  }
+}
+
+template <class T>
 double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
   const Index n = Xc.rows();
   labels.assign(std::size_t(n), -1);
@@ -601,6 +660,7 @@ double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>&
   for (; i < options_.max_iter; ++i) {
     sums.reset(groups_for(n), centers.rows(), Xc.cols());
     assign(Xc, centers, labels, &sums);
+    share_assignment(n, labels, &sums);
     const double shift = update_centers(Xc, labels, sums, centers);
     if (labels == previous) {
       strict = true;
@@ -610,7 +670,10 @@ double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>&
     previous = labels;
   }
   iterations = std::min(i + 1, options_.max_iter);
-  if (!strict) assign(Xc, centers, labels);  // labels that match the final centres
+  if (!strict) {  // labels that match the final centres
+    assign(Xc, centers, labels);
+    share_assignment(n, labels, nullptr);
+  }
   return inertia(Xc, centers, labels);
 }
 

@@ -14,6 +14,7 @@
 
 #include "../core/config.hpp"
 #include "../core/common_args.hpp"
+#include "../core/communicator.hpp"
 #include "../core/named_args.hpp"
 #include "../core/tensor.hpp"
 
@@ -28,8 +29,6 @@ struct ValidationSplitTag;
 struct CallbacksTag;
 struct InitialEpochTag;
 struct ShardsTag;
-struct CommunicatorTag;
-class Communicator;
 
 template <class T>
 class Callback;
@@ -54,13 +53,10 @@ inline constexpr ArgName<ValidationSplitTag, double> validation_split{};
 /// ae::initial_epoch = 3: start at epoch 3 (counted from 0), as when resuming from a checkpoint
 /// written after 3 epochs; the shuffling then continues as if epochs 0-2 had run.
 inline constexpr ArgName<InitialEpochTag, int> initial_epoch{};
-/// ae::shards = 12: data-parallel steps (model/communicator.hpp): every batch is cut into 12
+/// ae::shards = 12: data-parallel steps (core/communicator.hpp): every batch is cut into 12
 /// shards whose gradients are summed in a fixed order, so that training gives the same bits on
 /// 1 process or many. 0 (the default) trains on whole batches.
 inline constexpr ArgName<ShardsTag, Index> shards{};
-/// ae::communicator(comm): train, evaluate or predict together with the other processes of
-/// `comm` (an MpiCommunicator); comm must outlive the call.
-inline NamedArg<CommunicatorTag, Communicator*> communicator(Communicator& comm) { return {&comm}; }
 
 /// Data to report a validation loss on after each epoch (not trained on).
 template <class T>

@@ -26,7 +26,7 @@
 #include "../core/log.hpp"
 #include "../core/named_args.hpp"
 #include "callbacks.hpp"
-#include "communicator.hpp"
+#include "../core/communicator.hpp"
 #include "fit_options.hpp"
 #include "model.hpp"
 #include "progress.hpp"

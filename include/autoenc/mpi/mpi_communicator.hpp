@@ -1,6 +1,6 @@
 /// @file
 /// Data-parallel training over MPI: MpiCommunicator implements Communicator
-/// (model/communicator.hpp) on an MPI communicator, and mpi::run wraps a program's main so
+/// (core/communicator.hpp) on an MPI communicator, and mpi::run wraps a program's main so
 /// that an error on any process ends the whole job instead of leaving the others waiting.
 ///
 /// Not part of autoenc.hpp: include it and link the CMake target autoenc::mpi (MPI::MPI_CXX).
@@ -38,7 +38,7 @@
 
 #include "../core/error.hpp"
 #include "../core/log.hpp"
-#include "../model/communicator.hpp"
+#include "../core/communicator.hpp"
 
 namespace autoenc {
 

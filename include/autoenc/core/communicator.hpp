@@ -26,9 +26,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "../core/config.hpp"
-#include "../core/error.hpp"
-#include "../core/parallel.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "named_args.hpp"
+#include "parallel.hpp"
 
 namespace autoenc {
 
@@ -97,6 +98,11 @@ class LocalCommunicator final : public Communicator {
   }
   void barrier() override {}
 };
+
+struct CommunicatorTag;
+/// ae::communicator(comm): train, evaluate, predict (Sequential) or cluster (KMeans) together
+/// with the other processes of `comm` (an MpiCommunicator); comm must outlive the call.
+inline NamedArg<CommunicatorTag, Communicator*> communicator(Communicator& comm) { return {&comm}; }
 
 namespace detail {
 
