@@ -453,6 +453,7 @@ class Sequential : public Model<T> {
   std::vector<double> loss_partials_;
   Tensor<T> shard_grads_;                // this process's weighted shard gradients, back to back
   std::vector<double> shard_losses_, all_shard_losses_;
+  std::string shard_problem_;  // which shard's loss was not finite in the last sharded step
 };
 
 // ---- Sequential's longer members, defined outside the class so that the precompiled mode's
@@ -596,9 +597,10 @@ History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOpti
       if (!std::isfinite(loss) || !last_step_applied_) {
         const std::string where =
             "at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(step + 1) + "/" + std::to_string(steps);
-        const std::string what = !std::isfinite(loss)
-                                     ? std::string("the loss became ") + (std::isnan(loss) ? "NaN" : "infinite")
-                                     : std::string("the gradient became NaN or infinite");
+        const std::string what = !std::isfinite(loss) ? std::string("the loss became ") +
+                                                             (std::isnan(loss) ? "NaN" : "infinite") +
+                                                             (sharded ? shard_problem_ : std::string())
+                                                       : std::string("the gradient became NaN or infinite");
         if (non_finite_ == NonFinitePolicy::stop)
           throw NumericError("fit: " + what + " " + where +
                              "; training stopped and the parameters of the last good step were kept "
@@ -700,6 +702,14 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
   comm.all_gather(shard_losses_.data(), counts.data(), all_shard_losses_.data());
   double loss = 0;
   for (double l : all_shard_losses_) loss += l;
+  shard_problem_.clear();
+  for (Index s = 0; s < shards && shard_problem_.empty(); ++s)
+    if (!std::isfinite(all_shard_losses_[static_cast<std::size_t>(s)])) {
+      int owner = 0;
+      while (plan.shard_begin(owner + 1) <= s) ++owner;
+      shard_problem_ = " (first in shard " + std::to_string(s) + " of " + std::to_string(shards) + ", computed by process " +
+                       std::to_string(owner) + " of " + std::to_string(comm.size()) + ")";
+    }
   // The batch gradient: the shard gradients folded in shard order (communicator.hpp).
   comm.sum_in_shard_order(shard_grads_.data(), n, plan, grads_.data());
   if (!std::isfinite(loss)) return loss;
