@@ -453,6 +453,7 @@ class Sequential : public Model<T> {
   std::vector<double> loss_partials_;
   Tensor<T> shard_grads_;                // this process's weighted shard gradients, back to back
   std::vector<double> shard_losses_, all_shard_losses_;
+  std::vector<Index> shard_counts_;  // shards per process
   std::string shard_problem_;  // which shard's loss was not finite in the last sharded step
 };
 
@@ -667,7 +668,7 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
   }
   const Index n = params_.size();
   shard_grads_.resize(Shape{std::max<Index>(my_shards, 1) * n});
-  shard_losses_.assign(static_cast<std::size_t>(my_shards), 0.0);
+  shard_losses_.assign(static_cast<std::size_t>(my_shards), 0.0);  // keeps its capacity
   set_training(true);
   struct InferenceAfter {  // back to inference mode, even if a layer throws
     Sequential& model;
@@ -696,10 +697,11 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
     });
   }
   // The batch loss: every shard's share, added in shard order on every process.
-  std::vector<Index> counts(static_cast<std::size_t>(comm.size()));
-  for (int p = 0; p < comm.size(); ++p) counts[static_cast<std::size_t>(p)] = plan.shard_begin(p + 1) - plan.shard_begin(p);
+  shard_counts_.resize(static_cast<std::size_t>(comm.size()));
+  for (int p = 0; p < comm.size(); ++p)
+    shard_counts_[static_cast<std::size_t>(p)] = plan.shard_begin(p + 1) - plan.shard_begin(p);
   all_shard_losses_.resize(static_cast<std::size_t>(shards));
-  comm.all_gather(shard_losses_.data(), counts.data(), all_shard_losses_.data());
+  comm.all_gather(shard_losses_.data(), shard_counts_.data(), all_shard_losses_.data());
   double loss = 0;
   for (double l : all_shard_losses_) loss += l;
   shard_problem_.clear();

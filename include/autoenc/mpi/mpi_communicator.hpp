@@ -103,7 +103,9 @@ class MpiCommunicator final : public Communicator {
   template <class T>
   void gather_impl(const T* mine, const Index* counts, T* all) {
     Timed timer{seconds_};
-    std::vector<int> c(static_cast<std::size_t>(size_)), displ(static_cast<std::size_t>(size_));
+    std::vector<int>&c = gather_counts_, &displ = gather_displ_;
+    c.resize(static_cast<std::size_t>(size_));
+    displ.resize(static_cast<std::size_t>(size_));
     Index offset = 0;
     for (int p = 0; p < size_; ++p) {
       c[p] = to_int(counts[p], "an all-gather");
@@ -126,7 +128,9 @@ class MpiCommunicator final : public Communicator {
     // Send buffer, by destination q: slice q of each of my shards. Receive buffer: the S shards'
     // slices of my part, which arrive by rank, i.e. in shard order.
     const auto P = static_cast<std::size_t>(size_);
-    std::vector<int> send_counts(P), send_displ(P), recv_counts(P), recv_displ(P);
+    for (auto* v : {&send_counts_, &send_displ_, &recv_counts_, &recv_displ_}) v->resize(P);
+    std::vector<int>&send_counts = send_counts_, &send_displ = send_displ_, &recv_counts = recv_counts_,
+    &recv_displ = recv_displ_;
     std::vector<T>& send_ = send_buffer<T>();
     std::vector<T>& recv_ = recv_buffer<T>();
     send_.resize(static_cast<std::size_t>(std::max<Index>(my_shards * n, 1)));
@@ -151,7 +155,7 @@ class MpiCommunicator final : public Communicator {
     // My slice of the sum: the S shards folded in shard order, as every process count folds them.
     T* my_sum = sum + slice_begin(rank_);
     detail::fold_in_order(recv_.data(), plan.shards, my_slice, my_slice, my_sum);
-    std::vector<int> counts(P), displ(P);
+    std::vector<int>&counts = send_counts_, &displ = send_displ_;  // free again: reused
     for (int q = 0; q < size_; ++q) {
       counts[q] = to_int(slice_begin(q + 1) - slice_begin(q), "an all-gather");
       displ[q] = to_int(slice_begin(q), "an all-gather");
@@ -175,6 +179,7 @@ class MpiCommunicator final : public Communicator {
   double bytes_sent_ = 0, seconds_ = 0;
   std::vector<float> send_float_, recv_float_;
   std::vector<double> send_double_, recv_double_;
+  std::vector<int> send_counts_, send_displ_, recv_counts_, recv_displ_, gather_counts_, gather_displ_;
 };
 
 namespace mpi {
