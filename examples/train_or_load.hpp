@@ -74,7 +74,7 @@ inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tens
           seconds);
     results.set("epochs", double(epochs), "%.0f");
     if (!history.loss.empty()) results.set("final_train_loss", history.loss.back(), "%.4f");
-    results.set("train_seconds", seconds, "%.1f");
+    results.set("train_seconds", seconds, "%.2f");
   }
   if (!save_path.empty() && root) {
     autoenc::save_model(model, save_path);

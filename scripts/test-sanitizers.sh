@@ -9,7 +9,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" \
       -DAUTOENC_SANITIZE=ON \
       -DAUTOENC_BUILD_EXAMPLES=OFF -DAUTOENC_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$root/build-sanitize" --parallel "$(nproc)" --target autoenc_tests autoenc_cli autoenc_no_openmp_check
+targets=(autoenc_tests autoenc_cli autoenc_no_openmp_check)
+# The MPI tests' program, where MPI was found (its tests are registered then).
+cmake --build "$root/build-sanitize" --target help | grep autoenc_mpi_train >/dev/null && targets+=(autoenc_mpi_train)
+cmake --build "$root/build-sanitize" --parallel "$(nproc)" --target "${targets[@]}"
 cd "$root/build-sanitize"
 # OpenMP's runtime keeps its thread pool alive at exit, which LeakSanitizer would report.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1

@@ -53,6 +53,18 @@ case "$mode" in
         done
       done
     done
+    # Shards that do not divide evenly: 5 shards, and 3 (fewer than 4 processes: one has none).
+    for shards in 5 3; do
+      timeout $deadline "$program" --model dense --shards "$shards" --threads 1 --out "$work/ref.bin" \
+        --report "$work/ref.txt" >/dev/null || fail "$shards shards: the run without mpirun failed"
+      for n in "${counts[@]}"; do
+        tag="dense, $shards shards on $n processes"
+        timeout $deadline "${launcher[@]}" -np "$n" "$program" --model dense --shards "$shards" --threads 1 \
+          --out "$work/run.bin" --report "$work/run.txt" >/dev/null 2>"$work/err" || { fail "$tag: exit $?"; cat "$work/err"; continue; }
+        same_bytes "$tag: model file" "$work/ref.bin" "$work/run.bin"
+        same_bytes "$tag: losses, evaluate and predict" "$work/ref.txt" "$work/run.txt"
+      done
+    done
     ;;
   kmeans)
     timeout $deadline "$program" --kmeans "$work/ref.npy" --report "$work/ref.txt" >/dev/null || fail "kmeans without mpirun"

@@ -70,6 +70,13 @@ class Communicator {
   /// The same for double.
   virtual void sum_in_shard_order(const double* mine, Index n, const ShardPlan& plan, double* sum) = 0;
 
+  /// Optional overlap: called after this process's k-th shard (counted from 0 among its own)
+  /// has been written to mine + k * n, while the next shard is computed; the same `mine`, n and
+  /// plan then go to sum_in_shard_order. An MPI communicator starts sending that shard here.
+  virtual void shard_ready(const float* /*mine*/, Index /*n*/, const ShardPlan& /*plan*/, Index /*k*/) {}
+  /// The same for double.
+  virtual void shard_ready(const double* /*mine*/, Index /*n*/, const ShardPlan& /*plan*/, Index /*k*/) {}
+
   /// Concatenates every process's values in rank order: `mine` has counts[rank()] values, `all`
   /// receives sum(counts) values on every process.
   virtual void all_gather(const double* mine, const Index* counts, double* all) = 0;

@@ -679,6 +679,7 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
     T* slot = shard_grads_.data() + k * n;
     if (samples == 0) {  // a last batch smaller than the number of shards
       std::fill(slot, slot + n, T(0));
+      comm.shard_ready(shard_grads_.data(), n, plan, k);
       continue;
     }
     const TensorView<const T> xb = xs.rows(offset, samples), yb = ys.rows(offset, samples);
@@ -695,6 +696,7 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
     parallel_for_range(n, detail::kOptimizerChunk, [&](Index i0, Index i1) {
       for (Index i = i0; i < i1; ++i) slot[i] = w * g[i];
     });
+    comm.shard_ready(shard_grads_.data(), n, plan, k);  // its exchange overlaps the next shard
   }
   // The batch loss: every shard's share, added in shard order on every process.
   shard_counts_.resize(static_cast<std::size_t>(comm.size()));

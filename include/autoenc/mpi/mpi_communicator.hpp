@@ -13,11 +13,12 @@
 ///     }
 ///
 /// The ordered sum (the shard rule) is a reduce-scatter done by hand: process q owns the slice
-/// [q * n / P, (q + 1) * n / P) of the gradient; every process sends each of its shard gradients'
-/// slice q to q (MPI_Alltoallv); q then holds all S shards of its slice, in shard order, folds
-/// them left to right, and an MPI_Allgatherv gives every process the whole sum. Each process
-/// sends (its shards) x n (P - 1) / P values and then (P - 1) / P n, the volume of a ring
-/// allreduce when S = P.
+/// [q * n / P, (q + 1) * n / P) of the gradient; every process sends slice q of each of its shard
+/// gradients to q (MPI_Isend, as soon as the shard is computed, while the next one is: see
+/// Communicator::shard_ready); q then holds all S shards of its slice, folds them left to right in
+/// shard order, and an MPI_Allgatherv gives every process the whole sum. Each process sends
+/// (its shards) x n (P - 1) / P values and then (P - 1) / P n, the volume of a ring allreduce
+/// when S = P.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -65,6 +66,8 @@ class MpiCommunicator final : public Communicator {
   void sum_in_shard_order(const double* mine, Index n, const ShardPlan& plan, double* sum) override {
     sum_impl(mine, n, plan, sum);
   }
+  void shard_ready(const float* mine, Index n, const ShardPlan& plan, Index k) override { ready_impl(mine, n, plan, k); }
+  void shard_ready(const double* mine, Index n, const ShardPlan& plan, Index k) override { ready_impl(mine, n, plan, k); }
   void all_gather(const double* mine, const Index* counts, double* all) override { gather_impl(mine, counts, all); }
   void all_gather(const float* mine, const Index* counts, float* all) override { gather_impl(mine, counts, all); }
   void barrier() override { MPI_Barrier(comm_); }
@@ -116,59 +119,96 @@ class MpiCommunicator final : public Communicator {
     MPI_Allgatherv(mine, c[rank_], type<T>(), all, c.data(), displ.data(), type<T>(), comm_);
   }
 
+  // The ordered sum in two halves. As soon as one of my shards is ready (ready_impl), its slice q
+  // leaves for process q without waiting for the other shards; the receives for my own slice of
+  // all S shards were posted with the first. sum_impl sends whatever was not sent yet, waits,
+  // folds my slice in shard order and gathers the slices. The fold reads the shards in the
+  // order s = 0..S-1 whenever they arrived, so the overlap does not change a bit.
+  template <class T>
+  void ready_impl(const T* mine, Index n, const ShardPlan& plan, Index k) {
+    Timed timer{seconds_};
+    if (!exchange_open_) open_exchange<T>(n, plan);
+    send_shard(mine, n, k);
+    // Open MPI moves large messages only inside MPI calls: give it one while the next shard computes.
+    int done = 0;
+    MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE);
+  }
+
   template <class T>
   void sum_impl(const T* mine, Index n, const ShardPlan& plan, T* sum) {
-    if (plan.processes != size_)
-      throw ConfigError("MpiCommunicator: a shard plan for " + std::to_string(plan.processes) + " processes, the job has " +
-                        std::to_string(size_));
     Timed timer{seconds_};
-    const auto slice_begin = [&](int q) { return static_cast<Index>(q) * n / size_; };
-    const auto shards_of = [&](int p) { return plan.shard_begin(p + 1) - plan.shard_begin(p); };
-    const Index my_shards = shards_of(rank_), my_slice = slice_begin(rank_ + 1) - slice_begin(rank_);
-    // Send buffer, by destination q: slice q of each of my shards. Receive buffer: the S shards'
-    // slices of my part, which arrive by rank, i.e. in shard order.
-    const auto P = static_cast<std::size_t>(size_);
-    for (auto* v : {&send_counts_, &send_displ_, &recv_counts_, &recv_displ_}) v->resize(P);
-    std::vector<int>&send_counts = send_counts_, &send_displ = send_displ_, &recv_counts = recv_counts_,
-    &recv_displ = recv_displ_;
-    std::vector<T>& send_ = send_buffer<T>();
-    std::vector<T>& recv_ = recv_buffer<T>();
-    send_.resize(static_cast<std::size_t>(std::max<Index>(my_shards * n, 1)));
-    Index offset = 0;
-    for (int q = 0; q < size_; ++q) {
-      const Index len = slice_begin(q + 1) - slice_begin(q);
-      send_counts[q] = to_int(my_shards * len, "a reduce-scatter");
-      send_displ[q] = to_int(offset, "a reduce-scatter");
-      for (Index k = 0; k < my_shards; ++k, offset += len)
-        std::copy(mine + k * n + slice_begin(q), mine + k * n + slice_begin(q + 1), send_.data() + offset);
-    }
-    offset = 0;
-    for (int p = 0; p < size_; ++p) {
-      recv_counts[p] = to_int(shards_of(p) * my_slice, "a reduce-scatter");
-      recv_displ[p] = to_int(offset, "a reduce-scatter");
-      offset += shards_of(p) * my_slice;
-    }
-    recv_.resize(static_cast<std::size_t>(std::max<Index>(offset, 1)));
-    bytes_sent_ += static_cast<double>(my_shards * (n - my_slice)) * sizeof(T);
-    MPI_Alltoallv(send_.data(), send_counts.data(), send_displ.data(), type<T>(), recv_.data(), recv_counts.data(),
-                  recv_displ.data(), type<T>(), comm_);
+    if (!exchange_open_) open_exchange<T>(n, plan);
+    if (n != exchange_n_ || plan.shards != exchange_shards_)
+      throw ConfigError("MpiCommunicator: the shards summed are not the shards announced");
+    while (shards_sent_ < my_shards_) send_shard(mine, n, shards_sent_);
+    MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
+    exchange_open_ = false;
     // My slice of the sum: the S shards folded in shard order, as every process count folds them.
-    T* my_sum = sum + slice_begin(rank_);
-    detail::fold_in_order(recv_.data(), plan.shards, my_slice, my_slice, my_sum);
-    std::vector<int>&counts = send_counts_, &displ = send_displ_;  // free again: reused
+    const Index my_slice = slice_begin(rank_ + 1, n) - slice_begin(rank_, n);
+    T* my_sum = sum + slice_begin(rank_, n);
+    detail::fold_in_order(recv_buffer<T>().data(), plan.shards, my_slice, my_slice, my_sum);
+    std::vector<int>&counts = send_counts_, &displ = send_displ_;
+    counts.resize(static_cast<std::size_t>(size_));
+    displ.resize(static_cast<std::size_t>(size_));
     for (int q = 0; q < size_; ++q) {
-      counts[q] = to_int(slice_begin(q + 1) - slice_begin(q), "an all-gather");
-      displ[q] = to_int(slice_begin(q), "an all-gather");
+      counts[q] = to_int(slice_begin(q + 1, n) - slice_begin(q, n), "an all-gather");
+      displ[q] = to_int(slice_begin(q, n), "an all-gather");
     }
     bytes_sent_ += static_cast<double>(my_slice) * sizeof(T) * (size_ - 1);
     MPI_Allgatherv(MPI_IN_PLACE, 0, type<T>(), sum, counts.data(), displ.data(), type<T>(), comm_);
   }
 
-  // Reused between steps: after the first step the exchange allocates nothing.
+  // Process q owns the slice [q n / P, (q + 1) n / P) of the gradient.
+  Index slice_begin(int q, Index n) const { return static_cast<Index>(q) * n / size_; }
+
+  // Posts the receives of my slice of every shard computed elsewhere, into recv[s * my_slice, ...).
   template <class T>
-  std::vector<T>& send_buffer() {
-    if constexpr (std::is_same<T, float>::value) return send_float_; else return send_double_;
+  void open_exchange(Index n, const ShardPlan& plan) {
+    if (plan.processes != size_)
+      throw ConfigError("MpiCommunicator: a shard plan for " + std::to_string(plan.processes) + " processes, the job has " +
+                        std::to_string(size_));
+    if (plan.shards > INT_MAX / 2) throw ConfigError("MpiCommunicator: too many shards for MPI's message tags");
+    exchange_open_ = true;
+    exchange_n_ = n;
+    exchange_shards_ = plan.shards;
+    shards_sent_ = 0;
+    my_first_shard_ = plan.shard_begin(rank_);
+    my_shards_ = plan.shard_begin(rank_ + 1) - my_first_shard_;
+    const Index my_slice = slice_begin(rank_ + 1, n) - slice_begin(rank_, n);
+    std::vector<T>& recv = recv_buffer<T>();
+    recv.resize(static_cast<std::size_t>(std::max<Index>(plan.shards * my_slice, 1)));  // keeps its capacity
+    requests_.clear();  // keeps its capacity too
+    int owner = 0;
+    for (Index s = 0; s < plan.shards; ++s) {
+      while (plan.shard_begin(owner + 1) <= s) ++owner;
+      if (owner == rank_) continue;  // my own shards are copied by send_shard
+      requests_.emplace_back();
+      MPI_Irecv(recv.data() + s * my_slice, to_int(my_slice, "a shard slice"), type<T>(), owner, static_cast<int>(s),
+                comm_, &requests_.back());
+    }
   }
+
+  // Hands slice q of my k-th shard (at mine + k n) to every process q; my own slice is copied.
+  template <class T>
+  void send_shard(const T* mine, Index n, Index k) {
+    if (k != shards_sent_ || k >= my_shards_)
+      throw ConfigError("MpiCommunicator: shard " + std::to_string(k) + " announced out of order");
+    const Index s = my_first_shard_ + k;
+    const T* shard = mine + k * n;
+    for (int q = 0; q < size_; ++q) {
+      const Index begin = slice_begin(q, n), len = slice_begin(q + 1, n) - begin;
+      if (q == rank_) {
+        std::copy(shard + begin, shard + begin + len, recv_buffer<T>().data() + s * len);
+        continue;
+      }
+      requests_.emplace_back();
+      MPI_Isend(shard + begin, to_int(len, "a shard slice"), type<T>(), q, static_cast<int>(s), comm_, &requests_.back());
+      bytes_sent_ += static_cast<double>(len) * sizeof(T);
+    }
+    ++shards_sent_;
+  }
+
+  // Reused between steps: after the first step the exchange allocates nothing.
   template <class T>
   std::vector<T>& recv_buffer() {
     if constexpr (std::is_same<T, float>::value) return recv_float_; else return recv_double_;
@@ -177,9 +217,13 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
   double bytes_sent_ = 0, seconds_ = 0;
-  std::vector<float> send_float_, recv_float_;
-  std::vector<double> send_double_, recv_double_;
-  std::vector<int> send_counts_, send_displ_, recv_counts_, recv_displ_, gather_counts_, gather_displ_;
+  std::vector<float> recv_float_;
+  std::vector<double> recv_double_;
+  std::vector<int> send_counts_, send_displ_, gather_counts_, gather_displ_;
+  // The exchange of one step's shards, open between the first shard and the sum.
+  std::vector<MPI_Request> requests_;
+  bool exchange_open_ = false;
+  Index exchange_n_ = 0, exchange_shards_ = 0, shards_sent_ = 0, my_first_shard_ = 0, my_shards_ = 0;
 };
 
 namespace mpi {
@@ -196,6 +240,7 @@ inline bool launched_by_mpi() {
 /// Processes other than rank 0 send autoenc's log (progress bars, verbose messages) nowhere.
 class Session {
  public:
+  /// Initialises MPI with main()'s arguments (MPI may remove its own from them).
   Session(int& argc, char**& argv) {
     int initialized = 0;
     MPI_Initialized(&initialized);

@@ -103,6 +103,7 @@ class Adam : public Optimizer<T> {
 
   /// Steps taken since the last reset.
   long long iterations() const { return t_; }
+  /// Steps taken since the last reset (the t of the bias correction).
   long long steps_taken() const override { return t_; }
   /// m, then v.
   std::vector<T> state_values() const override {
@@ -110,6 +111,7 @@ class Adam : public Optimizer<T> {
     values.insert(values.end(), v_.begin(), v_.end());
     return values;
   }
+  /// Restores t, m and v; throws ConfigError unless there are 2 * n_params values.
   void set_state(long long steps, const std::vector<T>& values, Index n_params) override {
     const auto n = static_cast<std::size_t>(n_params);
     if (steps < 0 || values.size() != 2 * n)

@@ -31,8 +31,8 @@ class Optimizer {
   /// A copy with the same hyper-parameters and state (the model keeps its own).
   virtual std::unique_ptr<Optimizer> clone() const = 0;
 
-  /// @name State, for training checkpoints that resume with the same bits
-  /// @{
+  // The state, for training checkpoints that resume with the same bits.
+
   /// Steps taken since the last reset.
   virtual long long steps_taken() const = 0;
   /// Everything the next step depends on besides the hyper-parameters, in one flat array
@@ -41,7 +41,6 @@ class Optimizer {
   /// Restores what steps_taken() and state_values() returned; throws ConfigError if `values`
   /// does not fit n_params parameters.
   virtual void set_state(long long steps, const std::vector<T>& values, Index n_params) = 0;
-  /// @}
 };
 
 namespace detail {

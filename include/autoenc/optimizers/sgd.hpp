@@ -70,9 +70,11 @@ class SGD : public Optimizer<T> {
     return finite.load();
   }
 
+  /// Steps taken since the last reset.
   long long steps_taken() const override { return steps_; }
   /// The velocity (empty without momentum).
   std::vector<T> state_values() const override { return velocity_; }
+  /// Restores the step count and the velocity; throws ConfigError if it does not fit n_params.
   void set_state(long long steps, const std::vector<T>& values, Index n_params) override {
     const auto n = momentum_ > 0 ? static_cast<std::size_t>(n_params) : std::size_t(0);
     if (steps < 0 || values.size() != n)
