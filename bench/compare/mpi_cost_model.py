@@ -7,8 +7,11 @@
 t_compute(b) is the time one node (this machine: 2 cores, one process with 2 threads) takes for
 a step on b samples, measured (see --measure below) and interpolated in log-log; M is the
 gradient's size in bytes (4 bytes per parameter); the exchange is autoenc's reduce-scatter by
-hand (MPI_Alltoallv) and an all-gather (MPI_Allgatherv), with one shard per node (S = N), which
-moves the bytes of a ring allreduce. alpha is the latency of one message, beta the bandwidth.
+hand (each node sends slice q of its shard to node q) and an all-gather (MPI_Allgatherv), with
+one shard per node (S = N), which moves the bytes of a ring allreduce. alpha is the latency of
+one message, beta the bandwidth. The model adds compute and communication: with one shard per
+node nothing overlaps (a node's only shard is also its last), so it is the pessimistic bound
+when nodes compute several shards.
 
 Strong scaling keeps the chapter's global batch (256), so each node gets b = 256 / N samples;
 weak scaling keeps b = 256 per node (global batch 256 N, fewer steps per epoch).
@@ -85,7 +88,7 @@ def main():
         print(f"\n{model}: {params:,} parameters, gradient {4 * params / 1e6:.2f} MB; t_compute(b) ms: " +
               ", ".join(f"b={b}: {t:.3f}" for b, t in sorted(table.items(), reverse=True)))
         for net, (bandwidth, latency) in NETWORKS.items():
-            print(f"\n{model}, {net} (alpha {latency * 1e6:.0f} us, beta {bandwidth / 1e9:.2f} GB/s)")
+            print(f"\n{model}, {net} (alpha {latency * 1e6:.0f} us, beta {bandwidth / 1e9:.2f} GB/s)\n")
             print("| nodes | strong: batch/node | compute ms | comm ms | epoch s | efficiency "
                   "| weak: epoch s (batch 256/node) | efficiency |")
             print("|---:|---:|---:|---:|---:|---:|---:|---:|")
