@@ -15,12 +15,16 @@ struct ConvCase {
 };
 
 // Small cases that break index bugs: H != W, kernel_h != kernel_w, stride != kernel, odd sizes,
-// both paddings, several channels.
+// both paddings, several channels, one filter.
 const ConvCase kCases[] = {
     {5, 7, 2, 3, {2, 3}, {1, 2}, Padding::valid}, {6, 5, 3, 2, {3, 3}, {2, 2}, Padding::same},
     {4, 4, 1, 2, {2, 2}, {2, 2}, Padding::valid}, {5, 5, 2, 2, {3, 2}, {2, 1}, Padding::same},
     {7, 6, 2, 3, {1, 1}, {3, 2}, Padding::valid}, {3, 4, 2, 2, {2, 2}, {2, 2}, Padding::same},
     {5, 3, 1, 2, {3, 1}, {1, 3}, Padding::same},
+    // One filter (a direct path, no im2col): windows over every border, and more channels than
+    // the dot product's 8 lanes, not a multiple of them.
+    {6, 5, 3, 1, {3, 3}, {1, 1}, Padding::same}, {7, 6, 10, 1, {3, 2}, {2, 1}, Padding::same},
+    {5, 7, 17, 1, {2, 3}, {1, 2}, Padding::valid},
 };
 
 // A standalone layer with its own parameter buffers, initialised from `seed` with non-zero biases.

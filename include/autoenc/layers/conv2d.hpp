@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "../core/error.hpp"
 #include "../core/gemm.hpp"
@@ -12,6 +13,7 @@
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
 #include "conv_options.hpp"
+#include "conv_single_filter.hpp"
 #include "im2col.hpp"
 #include "layer.hpp"
 
@@ -60,9 +62,15 @@ class Conv2D : public Layer<T> {
   const ConvGeometry& geometry() const { return geometry_; }
 
  protected:
-  /// cols = im2col(x);  y = f(cols W + b)
+  /// cols = im2col(x);  y = f(cols W + b). With one filter, straight from x
+  /// (conv_single_filter.hpp): a matrix-vector product is not worth copying every window for.
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    if (s_.filters == 1) {
+      detail::single_filter_conv_forward(x.data, batch, channels_, geometry_, this->params(), y.data);
+      detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
+      return;
+    }
     im2col_of(x);
     MatrixMap<T> Y(y.data, pixels, s_.filters);
     detail::gemm(Y, static_cast<const Tensor<T>&>(cols_).matrix(), weights());
@@ -73,11 +81,17 @@ class Conv2D : public Layer<T> {
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
-    // cols = im2col(x), kept from the forward pass when x is that pass's input.
-    if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
     dz_.resize(Shape{pixels, s_.filters});
     detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters,
                                          this->applied_activation(), this->grads() + patch() * s_.filters);
+    if (s_.filters == 1) {
+      detail::single_filter_conv_weight_grad(x.data, dz_.data(), batch, channels_, geometry_, dkernel_per_image_,
+                                             this->grads());
+      if (dx) detail::single_filter_conv_input_grad(dz_.data(), this->params(), batch, channels_, geometry_, dx.data);
+      return;
+    }
+    // cols = im2col(x), kept from the forward pass when x is that pass's input.
+    if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
     const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
     MatrixMap<T> dW(this->grads(), patch(), s_.filters);
     detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(), dZ);
@@ -119,6 +133,7 @@ class Conv2D : public Layer<T> {
   TensorView<const T> cols_source_;    // the x that cols_ was computed from
   Tensor<T> dz_;     // dL/dz
   Tensor<T> dcols_;  // dL/dcols, before col2im
+  std::vector<T> dkernel_per_image_;  // one filter: each image's share of dW, added in order
 };
 
 // Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).

@@ -79,13 +79,17 @@ int load_training_state(Sequential<T>& model, const std::string& path) {
     throw IoError(what + "holds " + std::to_string(file.count) + " values and " + std::to_string(file.state_count) +
                   " state values; this model needs " + std::to_string(n) + " + " + std::to_string(n_values) + " and " +
                   std::to_string(model.state_count()));
-  // memcpy, not a cast: the arrays need not be aligned in the file.
+  // memcpy, not a cast: the arrays need not be aligned in the file (and memcpy of an empty
+  // vector's null data() is undefined, hence the helper).
   std::vector<T> params(static_cast<std::size_t>(n)), optimizer_values(static_cast<std::size_t>(n_values)),
       state(static_cast<std::size_t>(file.state_count));
+  const auto read_into = [](std::vector<T>& v, const char* from) {
+    if (!v.empty()) std::memcpy(v.data(), from, v.size() * sizeof(T));
+  };
   const char* at = file.bytes.data() + file.params_offset;
-  std::memcpy(params.data(), at, params.size() * sizeof(T));
-  std::memcpy(optimizer_values.data(), at + params.size() * sizeof(T), optimizer_values.size() * sizeof(T));
-  std::memcpy(state.data(), file.bytes.data() + file.state_offset, state.size() * sizeof(T));
+  read_into(params, at);
+  read_into(optimizer_values, at + params.size() * sizeof(T));
+  read_into(state, file.bytes.data() + file.state_offset);
   // Check the optimizer's part on a copy first: a bad file changes nothing.
   auto check = opt.clone();
   check->set_state(steps, optimizer_values, model.param_count());
