@@ -22,7 +22,7 @@ const ConvCase kCases[] = {
     {7, 6, 2, 3, {1, 1}, {3, 2}, Padding::valid}, {3, 4, 2, 2, {2, 2}, {2, 2}, Padding::same},
     {5, 3, 1, 2, {3, 1}, {1, 3}, Padding::same},
     // One filter (a direct path, no im2col): windows over every border, and more channels than
-    // the dot product's 8 lanes, not a multiple of them.
+    // the dot product's 16 lanes, not a multiple of them.
     {6, 5, 3, 1, {3, 3}, {1, 1}, Padding::same}, {7, 6, 10, 1, {3, 2}, {2, 1}, Padding::same},
     {5, 7, 17, 1, {2, 3}, {1, 2}, Padding::valid},
 };

@@ -27,8 +27,9 @@
 namespace autoenc {
 namespace detail {
 
-/// Dot products run on kLanes independent partial sums (vector lanes), added at the end.
-constexpr Index kSingleFilterLanes = 8;
+/// Dot products run on 16 independent partial sums (vector lanes; several registers on AVX2, so
+/// that the multiply-adds do not wait on each other), added at the end.
+constexpr Index kSingleFilterLanes = 16;
 
 /// Calls visit(x_offset, k_offset, length) for each contiguous run of window (i, j): the run
 /// starts at x_offset in the image (pixel-major, NHWC) and at k_offset in the kernel
