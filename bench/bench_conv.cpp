@@ -1,5 +1,5 @@
-// Convolution kernels at the chapter's shapes (batch 256), forward and forward+backward, with
-// 1 and 2 threads. GFLOP/s counts 2 * pixels * patch * filters flops
+// Convolution kernels at the chapter's shapes (batch 256) and at the zoo's (3x3 'same', batch
+// 128), forward and forward+backward, with 1 and 2 threads. GFLOP/s counts 2 * pixels * patch * filters flops
 // per product: one product forward, three forward+backward (the first layer's dx included here).
 //   bench_conv --benchmark_counters_tabular=true
 // SPDX-License-Identifier: MIT
@@ -57,9 +57,50 @@ void args(benchmark::internal::Benchmark* b) {
   b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
+// The autoencoder zoo's 3x3 'same' convolutions (docs/zoo.md), batch 128: the first layer, a
+// middle one, and the last layers back to one channel (the one-filter path).
+struct ZooCase {
+  ae::Index hw, c, filters;
+};
+const ZooCase kZooCases[] = {{28, 1, 16}, {14, 32, 32}, {28, 16, 1}, {28, 32, 1}};
+
+template <bool kBackward>
+void BM_ZooConv(benchmark::State& state) {
+  const ZooCase& k = kZooCases[state.range(0)];
+  ae::set_num_threads(static_cast<int>(state.range(1)));
+  const ae::Index batch = 128;
+  ae::Sequential<float> model({k.hw, k.hw, k.c});
+  model.add(ae::Conv2D<float>(k.filters, 3, ae::padding = "same", ae::activation = "relu"));
+  model.build(1);
+  auto& l = model.layer(0);
+  ae::Tensor<float> x(l.input_shape().with_batch(batch)), y(l.output_shape().with_batch(batch));
+  ae::Tensor<float> dy(y.shape()), dx(x.shape());
+  x.matrix().setRandom();
+  dy.matrix().setRandom();
+  for (auto _ : state) {
+    l.forward(x.view(), y.view());
+    if (kBackward) l.backward(x.view(), y.view(), dy.view(), dx.view());
+    benchmark::DoNotOptimize(dx.data());
+  }
+  const double flops = 2.0 * double(batch * k.hw * k.hw) * 9.0 * double(k.c) * double(k.filters);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * (kBackward ? 3.0 : 1.0) * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(l.input_shape().to_string() + "->" + l.output_shape().to_string());
+}
+
+void zoo_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"layer", "threads"});
+  for (int t : {1, 2})
+    for (int i = 0; i < 4; ++i) b->Args({i, t});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
 BENCHMARK_TEMPLATE(BM_Conv, false)->Name("BM_ConvForward")->Apply(args);
 BENCHMARK_TEMPLATE(BM_Conv, true)->Name("BM_ConvForwardBackward")->Apply(args);
 
 }  // namespace
+
+BENCHMARK_TEMPLATE(BM_ZooConv, false)->Name("BM_ZooConvForward")->Apply(zoo_args);
+BENCHMARK_TEMPLATE(BM_ZooConv, true)->Name("BM_ZooConvForwardBackward")->Apply(zoo_args);
 
 BENCHMARK_MAIN();
