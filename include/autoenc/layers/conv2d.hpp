@@ -1,5 +1,6 @@
 /// @file
-/// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM.
+/// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM
+/// (with one filter, straight from the image: conv_single_filter.hpp).
 // SPDX-License-Identifier: MIT
 #pragma once
 
