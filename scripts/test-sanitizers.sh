@@ -17,5 +17,6 @@ cd "$root/build-sanitize"
 # OpenMP's runtime keeps its thread pool alive at exit, which LeakSanitizer would report.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The install, header and API-reference checks compile and read files only: the normal run has them.
-ctest --output-on-failure --timeout 1800 -E "install_and_find_package|headers_compile_alone|api_reference"
+# The install, header, API-reference and documentation-snippet checks compile and read files
+# (the snippets are built by the normal compiler, not this build): the normal run has them.
+ctest --output-on-failure --timeout 1800 -E "install_and_find_package|headers_compile_alone|api_reference|docs_"
