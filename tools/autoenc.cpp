@@ -160,6 +160,7 @@ int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
     const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Yf = Y.cast<float>();
     ae::save_npy(args.out, Yf.data(), ae::Shape{Yf.rows(), Yf.cols()});
   }
+  if (args.method == "auto") std::printf("method: %s\n", ae::tsne_method_name(tsne.method_));
   std::printf("n_iter: %d\n", tsne.n_iter_);
   if (!truth.empty()) std::printf("trustworthiness: %.4f (n_neighbors=%d)\n", ae::trustworthiness(X, Y, args.trust_k), args.trust_k);
   std::printf("kl_divergence: %.6f\n", tsne.kl_divergence_);
@@ -194,16 +195,16 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
 
   TsneArgs t;
-  auto* tsne = app.add_subcommand("tsne", "t-SNE embedding with scikit-learn's semantics (exact or Barnes-Hut)");
+  auto* tsne = app.add_subcommand("tsne", "t-SNE embedding with scikit-learn's semantics (exact, Barnes-Hut or FFT interpolation)");
   tsne->add_option("input", t.input, "a 2-d .npy array, one sample per row")->required()->check(CLI::ExistingFile);
-  tsne->add_option("--n-components", t.n_components, "embedding dimension (2 or 3 for barnes_hut)")->capture_default_str()->check(CLI::PositiveNumber);
+  tsne->add_option("--n-components", t.n_components, "embedding dimension (2 or 3 for barnes_hut, 1 or 2 for fft)")->capture_default_str()->check(CLI::PositiveNumber);
   tsne->add_option("--perplexity", t.perplexity, "effective number of neighbours")->capture_default_str()->check(CLI::PositiveNumber);
   tsne->add_option("--early-exaggeration", t.early_exaggeration, "P multiplier for the first 250 iterations")->capture_default_str();
   tsne->add_option("--learning-rate", t.learning_rate, "a number, or auto = max(n / early_exaggeration / 4, 50)")->capture_default_str();
   tsne->add_option("--n-iter", t.n_iter, "iterations in total (at least 250)")->capture_default_str();
   tsne->add_option("--n-iter-without-progress", t.n_iter_without_progress, "stop after this many iterations without progress")->capture_default_str();
   tsne->add_option("--min-grad-norm", t.min_grad_norm, "stop when the gradient norm falls below this")->capture_default_str();
-  tsne->add_option("--method", t.method, "barnes_hut or exact")->check(CLI::IsMember({"barnes_hut", "exact"}))->capture_default_str();
+  tsne->add_option("--method", t.method, "barnes_hut, exact, fft (FFT interpolation, 1-D and 2-D maps) or auto (fft from 10,000 points)")->check(CLI::IsMember({"barnes_hut", "exact", "fft", "auto"}))->capture_default_str();
   tsne->add_option("--angle", t.angle, "Barnes-Hut accuracy: 0 exact, larger faster")->capture_default_str();
   tsne->add_option("--init", t.init, "pca or random")->check(CLI::IsMember({"pca", "random"}))->capture_default_str();
   tsne->add_option("--random-state", t.random_state, "seed")->capture_default_str();

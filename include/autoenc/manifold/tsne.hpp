@@ -1,6 +1,6 @@
 /// @file
 /// t-SNE (t-distributed stochastic neighbour embedding) with scikit-learn's parameters, meaning
-/// and optimiser, exact or Barnes-Hut.
+/// and optimiser: exact, Barnes-Hut, or FFT interpolation (FIt-SNE's method) for large data.
 ///
 ///     autoenc::TSNE tsne(autoenc::perplexity = 15, autoenc::learning_rate = 100, autoenc::random_state = 0);
 ///     autoenc::EmbeddingMatrix Y = tsne.fit_transform(latent);   // latent: (n, d)
@@ -9,7 +9,7 @@
 /// The steps (van der Maaten and Hinton 2008; van der Maaten 2014 for Barnes-Hut):
 ///  1. input similarities P from squared Euclidean distances at the requested perplexity
 ///     (affinities.hpp): over all pairs (exact) or the k = min(n - 1, 3 perplexity + 1) nearest
-///     neighbours (Barnes-Hut, nearest_neighbors.hpp);
+///     neighbours (Barnes-Hut and FFT, nearest_neighbors.hpp);
 ///  2. an initial embedding: N(0, 1e-4^2) ("random") or the first principal components scaled
 ///     so that the first has standard deviation 1e-4 ("pca");
 ///  3. gradient descent on KL(P || Q) (tsne_objective.hpp) with momentum and per-coordinate
@@ -39,6 +39,9 @@
 ///  - The 3-D gradient is the true gradient of KL (see tsne_objective.hpp).
 ///  - Barnes-Hut evaluates the angle criterion for groups of nearby points at once, which is at
 ///    least as accurate as scikit-learn's per-point walk (space_partition_tree.hpp).
+///  - Methods "fft" and "auto" are not scikit-learn's: "fft" computes the repulsion by
+///    interpolation on a grid and FFT convolution (fft_repulsion.hpp, as FIt-SNE and openTSNE),
+///    linear in n, for 1-D and 2-D maps; "auto" uses it from 10,000 points on, as openTSNE does.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -47,6 +50,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -67,7 +71,9 @@ namespace autoenc {
 /// How TSNE sums over pairs (scikit-learn's method).
 enum class TsneMethod {
   barnes_hut,  ///< "barnes_hut": P over the nearest neighbours, repulsion through a quadtree / octree.
-  exact        ///< "exact": every pair, O(n^2) time and memory.
+  exact,       ///< "exact": every pair, O(n^2) time and memory.
+  fft,         ///< "fft": P over the nearest neighbours, repulsion by FFT interpolation (1-D, 2-D; needs FFTW).
+  automatic    ///< "auto": fft from 10,000 points on (and for 1-D maps) when available, else barnes_hut.
 };
 /// How TSNE starts (scikit-learn's init).
 enum class TsneInit {
@@ -76,11 +82,31 @@ enum class TsneInit {
   given    ///< The map given by init_embedding(Y0).
 };
 
-/// "barnes_hut" or "exact"; ConfigError otherwise.
+/// "barnes_hut", "exact", "fft" or "auto"; ConfigError otherwise.
 inline TsneMethod tsne_method_from_name(const std::string& s) {
   if (s == "barnes_hut") return TsneMethod::barnes_hut;
   if (s == "exact") return TsneMethod::exact;
-  throw ConfigError("TSNE: unknown method '" + s + "' (known: barnes_hut, exact)");
+  if (s == "fft") return TsneMethod::fft;
+  if (s == "auto") return TsneMethod::automatic;
+  throw ConfigError("TSNE: unknown method '" + s + "' (known: barnes_hut, exact, fft, auto)");
+}
+/// The method's name, as tsne_method_from_name reads it.
+inline const char* tsne_method_name(TsneMethod m) {
+  switch (m) {
+    case TsneMethod::barnes_hut: return "barnes_hut";
+    case TsneMethod::exact: return "exact";
+    case TsneMethod::fft: return "fft";
+    case TsneMethod::automatic: return "auto";
+  }
+  return "?";
+}
+/// What method "auto" runs for n points in an n_components-dimensional map: FFT interpolation
+/// from 10,000 points on and for 1-D maps (openTSNE's rule), when this build has FFTW and the map
+/// is 1-D or 2-D; Barnes-Hut otherwise.
+inline TsneMethod tsne_resolve_method(TsneMethod m, Index n_samples, int n_components) {
+  if (m != TsneMethod::automatic) return m;
+  if (has_fft_tsne && n_components <= 2 && (n_samples >= 10000 || n_components == 1)) return TsneMethod::fft;
+  return TsneMethod::barnes_hut;
 }
 /// "pca" or "random"; ConfigError otherwise.
 inline TsneInit tsne_init_from_name(const std::string& s) {
@@ -169,7 +195,7 @@ inline constexpr ArgName<MinGradNormTag, double> min_grad_norm{};
 /// ae::angle = 0.5: Barnes-Hut's accuracy (0: exact sums).
 inline constexpr ArgName<AngleTag, double> angle{};
 
-/// A method given by enum or by scikit-learn's name ("barnes_hut", "exact").
+/// A method given by enum or by name ("barnes_hut", "exact", "fft", "auto").
 struct TsneMethodSpec {
   TsneMethod value;  ///< The method named.
   /// From the enum.
@@ -179,7 +205,7 @@ struct TsneMethodSpec {
   /// From scikit-learn's name; ConfigError for an unknown one.
   TsneMethodSpec(const std::string& name) : value(tsne_method_from_name(name)) {}  // NOLINT
 };
-/// ae::method = "barnes_hut" or "exact".
+/// ae::method = "barnes_hut", "exact", "fft" or "auto".
 inline constexpr ArgName<MethodTag, TsneMethodSpec> method{};
 
 /// ae::init_embedding(Y0): start from this map (n_samples x n_components), like scikit-learn's
@@ -199,7 +225,7 @@ struct TsneOptions {
   double min_grad_norm = 1e-7;          ///< stop a stage when the norm of gain * gradient is at most this
   TsneInit init = TsneInit::pca;        ///< how the map starts
   EmbeddingMatrix init_embedding;  ///< used when init is TsneInit::given
-  TsneMethod method = TsneMethod::barnes_hut;  ///< Barnes-Hut or exact sums
+  TsneMethod method = TsneMethod::barnes_hut;  ///< Barnes-Hut, exact sums, FFT interpolation or auto
   double angle = 0.5;                   ///< Barnes-Hut's accuracy in [0, 1]; 0 sums exactly
   std::uint64_t random_state = 0;       ///< seed of the "random" start
   int verbose = 0;  ///< 1: the steps, as scikit-learn prints them; 2: also every 50 iterations
@@ -273,6 +299,7 @@ class TSNE {
   int n_iter_ = 0;               ///< index of the last iteration run (n_iter - 1 normally)
   double learning_rate_ = 0;     ///< the learning rate used ('auto' resolved)
   double mean_sigma_ = 0;        ///< mean Gaussian width of P, sqrt(n / sum beta_i) ("Mean sigma")
+  TsneMethod method_ = TsneMethod::barnes_hut;  ///< the method run ("auto" resolved)
 
   /// Embeds the rows of X (n x d, any real scalar). Returns embedding_ (n x n_components).
   template <class Derived>
@@ -281,9 +308,10 @@ class TSNE {
     validate(X);
     const auto start = std::chrono::steady_clock::now();
     learning_rate_ = learning_rate_for(n);
+    method_ = tsne_resolve_method(options_.method, n, options_.n_components);
 
     // 1. input similarities.
-    if (options_.method == TsneMethod::exact) {
+    if (method_ == TsneMethod::exact) {
       if (options_.verbose >= 1) log_printf("[t-SNE] Computing pairwise distances...\n");
       dense_ = dense_joint_probabilities(X, options_.perplexity);
       mean_sigma_ = dense_.mean_sigma;
@@ -295,8 +323,12 @@ class TSNE {
       if (options_.verbose >= 1)
         log_printf("[t-SNE] Computed neighbors for %lld samples in %.3fs...\n", static_cast<long long>(n),
                     seconds_since(t0));
+      const auto t1 = std::chrono::steady_clock::now();
       sparse_ = sparse_joint_probabilities(graph, options_.perplexity);
       mean_sigma_ = sparse_.mean_sigma;
+      if (options_.verbose >= 1)
+        log_printf("[t-SNE] Computed the joint probabilities (%lld stored) in %.3fs...\n",
+                   static_cast<long long>(sparse_.nonzeros()), seconds_since(t1));
     }
     if (options_.verbose >= 1) {
       log_printf("[t-SNE] Computed conditional probabilities for sample %lld / %lld\n", static_cast<long long>(n),
@@ -311,6 +343,7 @@ class TSNE {
     else embedding_ = options_.init_embedding;
 
     // 3. the two stages of gradient descent.
+    const auto t_optimise = std::chrono::steady_clock::now();
     scale_p(options_.early_exaggeration);
     const Stage s1 = optimize(0, kExplorationIterations, 0.5, kExplorationIterations, true, start);
     if (options_.verbose >= 1)
@@ -323,7 +356,10 @@ class TSNE {
     const Stage s2 = optimize(s1.last_iteration + 1, options_.n_iter, 0.8, options_.n_iter_without_progress, false, start);
     kl_divergence_ = s2.error;
     n_iter_ = s2.last_iteration;
-    if (options_.verbose >= 1) log_printf("[t-SNE] KL divergence after %d iterations: %f\n", n_iter_ + 1, kl_divergence_);
+    if (options_.verbose >= 1) {
+      log_printf("[t-SNE] KL divergence after %d iterations: %f\n", n_iter_ + 1, kl_divergence_);
+      log_printf("[t-SNE] Optimisation (%s) took %.3fs\n", tsne_method_name(method_), seconds_since(t_optimise));
+    }
     dense_ = {};
     sparse_ = {};
     return embedding_;
@@ -359,9 +395,17 @@ class TSNE {
     if (!(options_.perplexity < double(n)))
       throw ConfigError("TSNE: perplexity (" + format_number(options_.perplexity) + ") must be less than n_samples (" +
                         std::to_string(n) + "); each point's neighbourhood cannot be wider than the data");
-    if (options_.method == TsneMethod::barnes_hut && options_.n_components != 2 && options_.n_components != 3)
+    const TsneMethod m = tsne_resolve_method(options_.method, n, options_.n_components);
+    if (m == TsneMethod::barnes_hut && options_.n_components != 2 && options_.n_components != 3)
       throw ConfigError("TSNE: method barnes_hut needs n_components 2 or 3 (a quadtree or octree), got " +
-                        std::to_string(options_.n_components) + "; use method exact");
+                        std::to_string(options_.n_components) +
+                        (has_fft_tsne && options_.n_components == 1 ? "; use method fft or exact" : "; use method exact"));
+    if (m == TsneMethod::fft && !has_fft_tsne)
+      throw ConfigError("TSNE: method fft needs FFTW 3, and this program was compiled without it (Debian: apt-get "
+                        "install libfftw3-dev, then rebuild: autoenc's CMake target adds it when found)");
+    if (m == TsneMethod::fft && options_.n_components > 2)
+      throw ConfigError("TSNE: method fft needs n_components 1 or 2, got " + std::to_string(options_.n_components) +
+                        "; use method barnes_hut");
     if (options_.init == TsneInit::given && (options_.init_embedding.rows() != n || options_.init_embedding.cols() != options_.n_components))
       throw ShapeError("TSNE: the initial embedding is " + std::to_string(options_.init_embedding.rows()) + " x " +
                        std::to_string(options_.init_embedding.cols()) + ", expected n_samples x n_components = " + std::to_string(n) +
@@ -398,6 +442,10 @@ class TSNE {
   SparseAffinities sparse_;
   SpacePartitionTree<2> tree2_;
   SpacePartitionTree<3> tree3_;
+#if AUTOENC_HAS_FFTW
+  std::unique_ptr<FftRepulsion<1>> fft1_;  // grids and FFT plans, made on first use
+  std::unique_ptr<FftRepulsion<2>> fft2_;
+#endif
   std::vector<double> workspace_;
 };
 
@@ -411,14 +459,24 @@ AUTOENC_FUNC EmbeddingMatrix TSNE::random_initialization(Index n, Rng& rng) cons
 }
 
 AUTOENC_FUNC void TSNE::scale_p(double factor) {
-  if (options_.method == TsneMethod::exact) dense_.P *= factor;
+  if (method_ == TsneMethod::exact) dense_.P *= factor;
   else
     for (double& v : sparse_.values) v *= factor;
 }
 
 AUTOENC_FUNC double TSNE::gradient(EmbeddingMatrix& grad, bool compute_error) {
-  if (options_.method == TsneMethod::exact)
+  if (method_ == TsneMethod::exact)
     return tsne_exact_gradient(dense_.P, embedding_, tsne_degrees_of_freedom(options_.n_components), grad);
+#if AUTOENC_HAS_FFTW
+  if (method_ == TsneMethod::fft) {
+    if (options_.n_components == 1) {
+      if (!fft1_) fft1_ = std::make_unique<FftRepulsion<1>>();
+      return tsne_fft_gradient<1>(sparse_, embedding_, *fft1_, grad, compute_error, workspace_);
+    }
+    if (!fft2_) fft2_ = std::make_unique<FftRepulsion<2>>();
+    return tsne_fft_gradient<2>(sparse_, embedding_, *fft2_, grad, compute_error, workspace_);
+  }
+#endif
   if (options_.n_components == 2)
     return tsne_barnes_hut_gradient<2>(sparse_, embedding_, options_.angle, tree2_, grad, compute_error, workspace_);
   return tsne_barnes_hut_gradient<3>(sparse_, embedding_, options_.angle, tree3_, grad, compute_error, workspace_);

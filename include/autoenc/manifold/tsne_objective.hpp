@@ -1,5 +1,5 @@
 /// @file
-/// t-SNE's objective and its gradient, exactly (all pairs) and by Barnes-Hut.
+/// t-SNE's objective and its gradient: exactly (all pairs), by Barnes-Hut, or by FFT interpolation.
 ///
 /// With joint input probabilities p_ij and an embedding y, the output similarities use a
 /// Student-t kernel with alpha degrees of freedom (alpha = max(n_components - 1, 1)):
@@ -21,7 +21,7 @@
 /// exact gradient; autoenc's gradient uses the unfloored q_ij, which differs by < eps per pair.
 ///
 /// The attraction needs only the pairs with p_ij > 0 (sparse for Barnes-Hut); the repulsion and Z
-/// involve all pairs: summed exactly here, or through SpacePartitionTree.
+/// involve all pairs: summed exactly here, through SpacePartitionTree, or by FftRepulsion.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -34,6 +34,7 @@
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"
 #include "affinities.hpp"
+#include "fft_repulsion.hpp"
 #include "space_partition_tree.hpp"
 
 namespace autoenc {
@@ -121,6 +122,49 @@ inline double tsne_exact_kl_divergence(const Eigen::Ref<const EmbeddingMatrix>& 
   return tsne_exact_gradient(P, Y, alpha, unused);
 }
 
+namespace detail {
+/// The gradient from the repulsion and Z, adding the attraction over the sparse P:
+///     dKL/dy_i = c (sum_j p_ij u_ij (y_i - y_j) - repulsion_i / Z),
+/// and, when `compute_error`, KL(P || Q) over the stored pairs (q_ij = w_ij / Z). `kl_row` (n
+/// values) holds each row's KL so that the sum runs in index order; it may alias the caller's
+/// scratch once the repulsion's Z is known.
+template <int Dim>
+double tsne_sparse_gradient(const SparseAffinities& P, const Eigen::Ref<const EmbeddingMatrix>& Y, double alpha,
+                            const double* repel, double Z, Eigen::Ref<EmbeddingMatrix> grad, bool compute_error,
+                            double* kl_row) {
+  const Index n = Y.rows();
+  const double c = 2 * (alpha + 1) / alpha;
+  parallel_for_range(n, 256, [&](Index i0, Index i1) {
+    for (Index i = i0; i < i1; ++i) {
+      double a[Dim] = {};
+      double kl = 0;
+      for (std::int64_t e = P.row_start[std::size_t(i)]; e < P.row_start[std::size_t(i + 1)]; ++e) {
+        const Index j = P.columns[std::size_t(e)];
+        const double p = P.values[std::size_t(e)];
+        double diff[Dim], d2 = 0;
+        for (int d = 0; d < Dim; ++d) {
+          diff[d] = Y(i, d) - Y(j, d);
+          d2 += diff[d] * diff[d];
+        }
+        double u, w;
+        student_t(d2, alpha, u, w);
+        for (int d = 0; d < Dim; ++d) a[d] += p * u * diff[d];
+        if (compute_error) {
+          constexpr double tiny = std::numeric_limits<float>::min();
+          kl += p * std::log(std::max(p, tiny) / std::max(w / Z, tiny));
+        }
+      }
+      for (int d = 0; d < Dim; ++d) grad(i, d) = c * (a[d] - repel[i * Dim + d] / Z);
+      kl_row[i] = kl;
+    }
+  });
+  if (!compute_error) return std::numeric_limits<double>::quiet_NaN();
+  double kl = 0;
+  for (Index i = 0; i < n; ++i) kl += kl_row[i];
+  return kl;
+}
+}  // namespace detail
+
 /// Barnes-Hut t-SNE in 2-D or 3-D: writes the approximate dKL/dy into grad and, when
 /// `compute_error`, returns KL(P || Q) over the stored pairs with Z from the tree (scikit-learn's
 /// estimate); otherwise returns NaN. `tree` is rebuilt on Y; pass the same object every
@@ -141,38 +185,59 @@ double tsne_barnes_hut_gradient(const SparseAffinities& P, const Eigen::Ref<cons
   double Z = 0;
   for (Index i = 0; i < n; ++i) Z += z_point[i];  // index order: thread-count independent
   Z = std::max(Z, std::numeric_limits<double>::epsilon());
+  // z_point is no longer needed: it holds the rows' KL terms.
+  return detail::tsne_sparse_gradient<Dim>(P, Y, alpha, repel, Z, grad, compute_error, z_point);
+}
 
-  // Attraction over the sparse P, fused with the KL terms; per-row KL kept for an ordered sum.
-  const double c = 2 * (alpha + 1) / alpha;
-  double* kl_row = z_point;  // z_point is no longer needed: reuse it
-  parallel_for_range(n, 256, [&](Index i0, Index i1) {
+namespace detail {
+/// For a 1-D or 2-D map (alpha = 1), pair by pair: repulsion_i = sum_j w_ij^2 (y_i - y_j) and
+/// returns Z = sum_{i != j} w_ij, w_ij = 1 / (1 + |y_i - y_j|^2). `z_row` (n values) keeps each
+/// row's sum so that Z adds them in index order.
+template <int Dim>
+double direct_repulsion(const double* Y, Index n, double* repulsion, double* z_row) {
+  parallel_for_range(n, 64, [&](Index i0, Index i1) {
     for (Index i = i0; i < i1; ++i) {
-      double a[Dim] = {};
-      double kl = 0;
-      for (std::int64_t e = P.row_start[std::size_t(i)]; e < P.row_start[std::size_t(i + 1)]; ++e) {
-        const Index j = P.columns[std::size_t(e)];
-        const double p = P.values[std::size_t(e)];
+      double r[Dim] = {}, z = 0;
+      for (Index j = 0; j < n; ++j) {
+        if (j == i) continue;
         double diff[Dim], d2 = 0;
         for (int d = 0; d < Dim; ++d) {
-          diff[d] = Y(i, d) - Y(j, d);
+          diff[d] = Y[i * Dim + d] - Y[j * Dim + d];
           d2 += diff[d] * diff[d];
         }
-        double u, w;
-        detail::student_t(d2, alpha, u, w);
-        for (int d = 0; d < Dim; ++d) a[d] += p * u * diff[d];
-        if (compute_error) {
-          constexpr double tiny = std::numeric_limits<float>::min();
-          kl += p * std::log(std::max(p, tiny) / std::max(w / Z, tiny));
-        }
+        const double w = 1 / (1 + d2);
+        z += w;
+        for (int d = 0; d < Dim; ++d) r[d] += w * w * diff[d];
       }
-      for (int d = 0; d < Dim; ++d) grad(i, d) = c * (a[d] - repel[i * Dim + d] / Z);
-      kl_row[i] = kl;
+      for (int d = 0; d < Dim; ++d) repulsion[i * Dim + d] = r[d];
+      z_row[i] = z;
     }
   });
-  if (!compute_error) return std::numeric_limits<double>::quiet_NaN();
-  double kl = 0;
-  for (Index i = 0; i < n; ++i) kl += kl_row[i];
-  return kl;
+  double Z = 0;
+  for (Index i = 0; i < n; ++i) Z += z_row[i];
+  return Z;
 }
+}  // namespace detail
+
+#if AUTOENC_HAS_FFTW
+/// Interpolation-based t-SNE (FIt-SNE's method) in 1-D or 2-D: the repulsion and Z from
+/// FftRepulsion (or pair by pair when that is cheaper), the attraction over the sparse P; returns KL(P || Q) over the stored pairs when
+/// `compute_error`, NaN otherwise. Pass the same `fft` object every iteration.
+template <int Dim>
+double tsne_fft_gradient(const SparseAffinities& P, const Eigen::Ref<const EmbeddingMatrix>& Y,
+                         FftRepulsion<Dim>& fft, Eigen::Ref<EmbeddingMatrix> grad, bool compute_error,
+                         std::vector<double>& workspace) {
+  const Index n = Y.rows();
+  AUTOENC_ASSERT(Y.cols() == Dim && grad.rows() == n && grad.cols() == Dim);
+  workspace.resize(static_cast<std::size_t>(n * (Dim + 1)));
+  double* repel = workspace.data();
+  // A few hundred points, or a small map spread very wide: every pair costs less than the grid.
+  const double Z_sum = fft.direct_sum_is_cheaper(Y.data(), n)
+                           ? detail::direct_repulsion<Dim>(Y.data(), n, repel, workspace.data() + n * Dim)
+                           : fft.compute(Y.data(), n, repel);
+  const double Z = std::max(Z_sum, std::numeric_limits<double>::epsilon());
+  return detail::tsne_sparse_gradient<Dim>(P, Y, 1.0, repel, Z, grad, compute_error, workspace.data() + n * Dim);
+}
+#endif
 
 }  // namespace autoenc
