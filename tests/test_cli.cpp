@@ -13,6 +13,7 @@
 #include <autoenc/autoenc.hpp>
 
 using namespace autoenc;
+using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace {
 
@@ -135,6 +136,23 @@ TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and tr
   REQUIRE(map.shape() == Shape{200, 2});
   for (Index i = 0; i < 200; ++i)
     for (Index c = 0; c < 2; ++c) REQUIRE(map[i * 2 + c] == float(Y(i, c)));
+
+  // --evaluate: the KL of a given map under the data's P, with an accurate Z: the fitted map's
+  // own KL (Z from the tree) to within a percent; a map that mixes the blobs scores far worse.
+  const Run evaluated = run("tsne " + dir + "/blobs.npy --rows 200 --perplexity 15 --evaluate " + dir + "/map.npy");
+  INFO(evaluated.output);
+  REQUIRE(evaluated.status == 0);
+  const double kl_evaluated = std::stod(last_line(evaluated.output).substr(15));
+  CHECK(kl_evaluated == Approx(tsne.kl_divergence_).epsilon(0.01));
+  const MatF shuffled_map = [&] {
+    MatF m(200, 2);
+    for (Index i = 0; i < 200; ++i) m.row(i) = Y.row((i * 7) % 200).cast<float>();
+    return m;
+  }();
+  save_npy(dir + "/shuffled_map.npy", shuffled_map.data(), Shape{200, 2});
+  const Run worse = run("tsne " + dir + "/blobs.npy --rows 200 --perplexity 15 --evaluate " + dir + "/shuffled_map.npy");
+  REQUIRE(worse.status == 0);
+  CHECK(std::stod(last_line(worse.output).substr(15)) > kl_evaluated + 1);
 
   const Run exact = run("tsne " + dir + "/blobs.npy --rows 100 --perplexity 10 --method exact --n-iter 300");
   INFO(exact.output);

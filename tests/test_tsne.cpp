@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -737,4 +738,31 @@ TEST_CASE("The vantage-point tree finds the same neighbours as the GEMM search",
   const NeighborGraph a = exact_nearest_neighbors(X, 15), b = vantage_point_nearest_neighbors(X, 15);
   CHECK(a.indices == b.indices);
   for (std::size_t e = 0; e < a.sq_distances.size(); ++e) REQUIRE(a.sq_distances[e] == Approx(b.sq_distances[e]).epsilon(1e-12));
+}
+
+TEST_CASE("max_step_norm limits how far a point moves in one iteration", "[tsne][optimiser]") {
+  const auto blobs = make_blobs(300, 3, 6, 1.0, {-10, 10}, 17);
+  const MatD start = random_normal(300, 2, 18, 1e-4);
+  auto run = [&](std::optional<double> limit, int iterations) {
+    TsneOptions options;
+    options.perplexity = 20;
+    options.learning_rate = 1000;  // large steps, so that the limit has something to cut
+    options.n_iter = iterations;
+    options.init = TsneInit::given;
+    options.init_embedding = start;
+    options.max_step_norm = limit;
+    TSNE tsne(options);
+    return MatD(tsne.fit_transform(blobs.X));
+  };
+  // 260 iterations of at most 0.01 each: no point ends farther than 2.6 from where it started.
+  const MatD limited = run(0.01, 260), free = run(std::nullopt, 260);
+  const double farthest_limited = (limited - start).rowwise().norm().maxCoeff();
+  const double farthest_free = (free - start).rowwise().norm().maxCoeff();
+  INFO("farthest move: " << farthest_limited << " with the limit, " << farthest_free << " without");
+  CHECK(farthest_limited <= 2.6 + 1e-9);
+  CHECK(farthest_free > 2.6);
+  // A limit no step reaches changes nothing, bit for bit.
+  const MatD loose = run(1e9, 260);
+  CHECK(std::memcmp(loose.data(), free.data(), sizeof(double) * std::size_t(free.size())) == 0);
+  CHECK_THROWS_WITH(TSNE(max_step_norm = 0.0), Catch::Contains("max_step_norm must be > 0"));
 }

@@ -108,6 +108,7 @@ class FftRepulsion {
   /// For the n points of Y (row-major n x Dim): repulsion_i = sum_j (y_i - y_j) / (1 + |y_i -
   /// y_j|^2)^2 into repulsion (n x Dim), and returns Z = sum_{i != j} 1 / (1 + |y_i - y_j|^2).
   double compute(const double* Y, Index n, double* repulsion) {
+    if (n == 0) return 0;
     place_grid(Y, n);
     interpolation_weights(Y, n);
     spread_charges(Y, n);
@@ -122,8 +123,9 @@ class FftRepulsion {
   /// pairs against (2 p B)^Dim padded nodes, each transformed Dim + 2 times and back. True for a
   /// few hundred points, and for a small map that has spread very wide.
   bool direct_sum_is_cheaper(const double* Y, Index n) const {
+    if (n < 2) return true;
     double low[Dim], high[Dim];
-    bounds(Y, n, low, high);
+    if (!bounds(Y, n, low, high)) return true;  // the direct sums propagate the NaN, which TSNE reports
     double span = 0;
     for (int d = 0; d < Dim; ++d) span = std::max(span, high[d] - low[d]);
     const double padded = double(2 * p * fft_boxes_per_side(span, Dim, min_boxes_, boxes_per_unit_));
@@ -186,18 +188,24 @@ class FftRepulsion {
   }
 
   /// The bounding square of the map, B, h, and (when B changed) new buffers and plans.
-  static void bounds(const double* Y, Index n, double* low, double* high) {
+  /// The map's bounding box; false if a coordinate is not finite.
+  static bool bounds(const double* Y, Index n, double* low, double* high) {
+    bool finite = true;
     for (int d = 0; d < Dim; ++d) low[d] = high[d] = Y[d];
-    for (Index i = 1; i < n; ++i)
+    for (Index i = 0; i < n; ++i)
       for (int d = 0; d < Dim; ++d) {
-        low[d] = std::min(low[d], Y[i * Dim + d]);
-        high[d] = std::max(high[d], Y[i * Dim + d]);
+        const double v = Y[i * Dim + d];
+        finite = finite && std::isfinite(v);
+        low[d] = std::min(low[d], v);
+        high[d] = std::max(high[d], v);
       }
+    return finite;
   }
 
   void place_grid(const double* Y, Index n) {
     double high[Dim];
-    bounds(Y, n, low_, high);
+    if (!bounds(Y, n, low_, high))
+      throw NumericError("t-SNE (fft): the map has a non-finite coordinate; try a smaller learning_rate");
     double span = 0;
     for (int d = 0; d < Dim; ++d) span = std::max(span, high[d] - low_[d]);
     const Index boxes = fft_boxes_per_side(span, Dim, min_boxes_, boxes_per_unit_);

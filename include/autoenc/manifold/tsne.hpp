@@ -179,6 +179,7 @@ struct NIterWithoutProgressTag;
 struct MinGradNormTag;
 struct MethodTag;
 struct AngleTag;
+struct MaxStepNormTag;
 struct InitEmbeddingTag;
 /// ae::n_components = 2: the dimension of the map.
 inline constexpr ArgName<NComponentsTag, int> n_components{};
@@ -194,6 +195,9 @@ inline constexpr ArgName<NIterWithoutProgressTag, int> n_iter_without_progress{}
 inline constexpr ArgName<MinGradNormTag, double> min_grad_norm{};
 /// ae::angle = 0.5: Barnes-Hut's accuracy (0: exact sums).
 inline constexpr ArgName<AngleTag, double> angle{};
+/// ae::max_step_norm = 5: no point moves farther than this in one iteration (FIt-SNE's and
+/// openTSNE's default; scikit-learn has no limit, nor has TSNE unless it is given).
+inline constexpr ArgName<MaxStepNormTag, double> max_step_norm{};
 
 /// A method given by enum or by name ("barnes_hut", "exact", "fft", "auto").
 struct TsneMethodSpec {
@@ -227,6 +231,7 @@ struct TsneOptions {
   EmbeddingMatrix init_embedding;  ///< used when init is TsneInit::given
   TsneMethod method = TsneMethod::barnes_hut;  ///< Barnes-Hut, exact sums, FFT interpolation or auto
   double angle = 0.5;                   ///< Barnes-Hut's accuracy in [0, 1]; 0 sums exactly
+  std::optional<double> max_step_norm;  ///< empty: no limit (scikit-learn); else the longest step of a point
   std::uint64_t random_state = 0;       ///< seed of the "random" start
   int verbose = 0;  ///< 1: the steps, as scikit-learn prints them; 2: also every 50 iterations
 
@@ -246,6 +251,7 @@ struct TsneOptions {
   }
   void set(NamedArg<MethodTag, TsneMethodSpec> a) { method = a.value.value; }           ///< ae::method
   void set(NamedArg<AngleTag, double> a) { angle = a.value; }                           ///< ae::angle
+  void set(NamedArg<MaxStepNormTag, double> a) { max_step_norm = a.value; }             ///< ae::max_step_norm
   void set(NamedArg<RandomStateTag, std::uint64_t> a) { random_state = a.value; }       ///< ae::random_state
   void set(NamedArg<VerboseTag, VerboseSpec> a) { verbose = a.value.level; }            ///< ae::verbose
 
@@ -264,6 +270,8 @@ struct TsneOptions {
       throw ConfigError("TSNE: n_iter must be at least " + std::to_string(kExplorationIterations) + ", got " +
                         std::to_string(n_iter));
     if (!(angle >= 0 && angle <= 1)) throw ConfigError("TSNE: angle must be in [0, 1], got " + std::to_string(angle));
+    if (max_step_norm && !(*max_step_norm > 0))
+      throw ConfigError("TSNE: max_step_norm must be > 0, got " + std::to_string(*max_step_norm));
   }
 };
 
@@ -275,7 +283,7 @@ class TSNE {
  public:
   /// TSNE(named arguments: n_components, perplexity, early_exaggeration, learning_rate, n_iter,
   /// n_iter_without_progress, min_grad_norm, init ("pca", "random") or init_embedding(Y0),
-  /// method, angle, random_state, verbose).
+  /// method, angle, max_step_norm, random_state, verbose).
   template <class... Args, class = std::enable_if_t<detail::all_named_args<Args...>>>
   explicit TSNE(Args&&... args) {
     detail::apply_named_args(options_, std::forward<Args>(args)...);
@@ -506,7 +514,15 @@ AUTOENC_FUNC TSNE::Stage TSNE::optimize(int first, int last, double momentum, in
       gain = std::max(gain, kMinGain);
       g *= gain;
       u = momentum * u - learning_rate_ * g;
-      embedding_.data()[k] += u;
+      if (!options_.max_step_norm) embedding_.data()[k] += u;
+    }
+    if (options_.max_step_norm) {  // shorten each point's step to at most max_step_norm, as FIt-SNE
+      const double longest = *options_.max_step_norm;
+      for (Index p = 0; p < n; ++p) {
+        const double step = update.row(p).norm();
+        if (step > longest) update.row(p) *= longest / step;
+        embedding_.row(p) += update.row(p);
+      }
     }
     if (check) {
       const double grad_norm = grad.norm();
