@@ -18,26 +18,15 @@
 #include <autoenc/manifold/tsne.hpp>
 #include <autoenc/manifold/vantage_point_tree.hpp>
 
+#include "tsne_test_data.hpp"
+
 using namespace autoenc;
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace {
 
-MatD random_normal(Index rows, Index cols, std::uint64_t seed, double scale = 1.0) {
-  Rng rng(seed);
-  MatD m(rows, cols);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = scale * rng.normal();
-  return m;
-}
-
-/// The dense matrix of a sparse P.
-MatD densify(const SparseAffinities& P) {
-  MatD D = MatD::Zero(P.n_samples, P.n_samples);
-  for (Index i = 0; i < P.n_samples; ++i)
-    for (std::int64_t e = P.row_start[std::size_t(i)]; e < P.row_start[std::size_t(i + 1)]; ++e)
-      D(i, P.columns[std::size_t(e)]) = P.values[std::size_t(e)];
-  return D;
-}
+using tsne_test::densify;
+using tsne_test::random_normal;
 
 /// Relative size of the difference: |a - b| / |b| (Frobenius norms).
 double relative_error(const MatD& a, const MatD& b) { return (a - b).norm() / b.norm(); }

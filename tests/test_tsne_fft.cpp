@@ -11,6 +11,8 @@
 #include <autoenc/manifold/trustworthiness.hpp>
 #include <autoenc/manifold/tsne.hpp>
 
+#include "tsne_test_data.hpp"
+
 using namespace autoenc;
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -32,12 +34,8 @@ TEST_CASE("FFT-friendly sizes have no prime factor above 7", "[tsne][fft]") {
 
 namespace {
 
-MatD random_normal(Index rows, Index cols, std::uint64_t seed, double scale = 1.0) {
-  Rng rng(seed);
-  MatD m(rows, cols);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = scale * rng.normal();
-  return m;
-}
+using tsne_test::densify;
+using tsne_test::random_normal;
 
 /// The sums FftRepulsion approximates, pair by pair.
 double exact_repulsion(const MatD& Y, MatD& repulsion) {
@@ -92,10 +90,7 @@ TEST_CASE("FFT interpolation matches the exact repulsion and Z", "[tsne][fft]") 
 TEST_CASE("The FFT gradient is close to the exact gradient; its KL uses the same P", "[tsne][fft][gradient]") {
   const MatD X = random_normal(400, 8, 22);
   const SparseAffinities sparse = sparse_joint_probabilities(exact_nearest_neighbors(X, 399), 30.0);
-  MatD P = MatD::Zero(400, 400);
-  for (Index i = 0; i < 400; ++i)
-    for (std::int64_t e = sparse.row_start[std::size_t(i)]; e < sparse.row_start[std::size_t(i + 1)]; ++e)
-      P(i, sparse.columns[std::size_t(e)]) = sparse.values[std::size_t(e)];
+  const MatD P = densify(sparse);
   std::vector<double> workspace;
   auto check = [&](auto dim_tag, double spread) {
     constexpr int Dim = decltype(dim_tag)::value;
@@ -129,10 +124,7 @@ TEST_CASE("A few points, or a map spread very wide, are summed pair by pair", "[
   // 150 points: 22,500 pairs against a padded grid of at least 300 x 300 nodes.
   const MatD X = random_normal(150, 5, 24);
   const SparseAffinities sparse = sparse_joint_probabilities(exact_nearest_neighbors(X, 149), 20.0);
-  MatD P = MatD::Zero(150, 150);
-  for (Index i = 0; i < 150; ++i)
-    for (std::int64_t e = sparse.row_start[std::size_t(i)]; e < sparse.row_start[std::size_t(i + 1)]; ++e)
-      P(i, sparse.columns[std::size_t(e)]) = sparse.values[std::size_t(e)];
+  const MatD P = densify(sparse);
   std::vector<double> workspace;
   for (double spread : {1.0, 1e6}) {
     const MatD Y = random_normal(150, 2, 25, spread);
