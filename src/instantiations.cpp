@@ -39,7 +39,7 @@ AUTOENC_INSTANTIATE(double)
 
 template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
 template EmbeddingMatrix detail::tsne_pca_projection(const EmbeddingMatrix&, Index);
-template NeighborGraph detail::exact_nearest_neighbors_double(const detail::RowMatrixD&, Index);
+template NeighborGraph detail::exact_neighbor_search(const detail::RowMatrixD&, const detail::RowMatrixD&, Index, bool);
 template double detail::trustworthiness_double(const detail::RowMatrixD&, const detail::RowMatrixD&, Index);
 template const EmbeddingMatrix& TSNE::fit_transform(
     const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);

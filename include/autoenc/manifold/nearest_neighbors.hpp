@@ -1,5 +1,6 @@
 /// @file
-/// Exact k nearest neighbours of every row of a data set, by brute force through GEMM.
+/// Exact k nearest neighbours of every row of a data set (or of new rows among a reference set),
+/// by brute force through GEMM.
 ///
 ///     |x_i - x_j|^2 = |x_i|^2 + |x_j|^2 - 2 x_i . x_j
 ///
@@ -95,41 +96,70 @@ double squared_distance(const T* a, const T* b, Index d) {
 namespace detail {
 /// Row-major double matrix: the precision the neighbour search works in.
 using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-/// exact_nearest_neighbors on data in double (the work behind the template below). A template,
-/// instantiated for RowMatrixD only, so that a file that never searches neighbours compiles
-/// none of it (and the precompiled mode compiles it once, in the library).
+/// The exact search on data in double (the work behind the templates below): the k nearest rows
+/// of `reference` to each row of `queries`; when `self`, queries and reference are the same rows
+/// and each row's own index is skipped. A template, instantiated for RowMatrixD only, so that a
+/// file that never searches neighbours compiles none of it (and the precompiled mode compiles
+/// it once, in the library).
 template <class RowMatrix>
-NeighborGraph exact_nearest_neighbors_double(const RowMatrix& X, Index k);
+NeighborGraph exact_neighbor_search(const RowMatrix& queries, const RowMatrix& reference, Index k, bool self);
 }  // namespace detail
 
 /// Exact k nearest neighbours of every row of X (n x d, row-major), excluding the row itself.
 template <class Derived>
 NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<Derived>& X, Index k) {
-  return detail::exact_nearest_neighbors_double(detail::RowMatrixD(X.template cast<double>()), k);
+  const detail::RowMatrixD Xd = X.template cast<double>();
+  return detail::exact_neighbor_search(Xd, Xd, k, true);
+}
+
+/// Exact k nearest rows of `reference` (m x d) to each row of `queries` (n x d): an n-row graph
+/// whose indices are rows of the reference (for placing new points into an existing map).
+template <class DerivedQ, class DerivedR>
+NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<DerivedQ>& queries,
+                                      const Eigen::MatrixBase<DerivedR>& reference, Index k) {
+  if (queries.cols() != reference.cols())
+    throw ShapeError("nearest neighbours: the queries have " + std::to_string(queries.cols()) +
+                     " features, the reference " + std::to_string(reference.cols()));
+  return detail::exact_neighbor_search(detail::RowMatrixD(queries.template cast<double>()),
+                                       detail::RowMatrixD(reference.template cast<double>()), k, false);
 }
 
 #if AUTOENC_HEADER_DEFINITIONS
 template <class RowMatrix>
-NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k) {
+NeighborGraph detail::exact_neighbor_search(const RowMatrix& queries, const RowMatrix& reference, Index k, bool self) {
   using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Index n = X.rows(), d = X.cols();
-  if (k < 1 || k >= n)
-    throw ConfigError("nearest neighbours: k = " + std::to_string(k) + " must be in [1, n_samples - 1 = " +
-                      std::to_string(n - 1) + "]");
-  if (n > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
+  const Index n = queries.rows(), m = reference.rows(), d = queries.cols();
+  const Index available = self ? m - 1 : m;
+  if (k < 1 || k > available)
+    throw ConfigError("nearest neighbours: k = " + std::to_string(k) + " must be in [1, " +
+                      (self ? "n_samples - 1 = " : "reference rows = ") + std::to_string(available) + "]");
+  if (m > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
 
-  // Centred and scaled by 2^-e so that every row has norm <= 1 (see the header comment).
-  RowMatrixD centred = X.rowwise() - X.colwise().mean();
+  // Centred on the reference's mean and scaled by 2^-e so that every row has norm <= 1 (see the
+  // header comment).
+  const Eigen::RowVectorXd mean = reference.colwise().mean();
+  RowMatrixD centred = reference.rowwise() - mean;
+  RowMatrixD centred_queries;
+  if (!self) centred_queries = queries.rowwise() - mean;
   Eigen::VectorXd norms2 = centred.rowwise().squaredNorm();
-  const double largest = norms2.maxCoeff();
+  Eigen::VectorXd query_norms2;
+  if (!self) query_norms2 = centred_queries.rowwise().squaredNorm();
+  const double largest = std::max(norms2.maxCoeff(), self || n == 0 ? 0.0 : query_norms2.maxCoeff());
   if (!std::isfinite(largest)) throw NumericError("nearest neighbours: the data have a non-finite value");
   if (largest > 0) {
     int e = 0;
     std::frexp(std::sqrt(largest), &e);  // sqrt(largest) < 2^e
     centred *= std::ldexp(1.0, -e);
     norms2 *= std::ldexp(1.0, -2 * e);
+    if (!self) {
+      centred_queries *= std::ldexp(1.0, -e);
+      query_norms2 *= std::ldexp(1.0, -2 * e);
+    }
   }
   const RowMatrixF Xf = centred.template cast<float>();
+  const RowMatrixF Qf_own = self ? RowMatrixF() : RowMatrixF(centred_queries.template cast<float>());
+  const RowMatrixF& Qf = self ? Xf : Qf_own;
+  const Eigen::VectorXd& qnorms2 = self ? norms2 : query_norms2;
   const Eigen::VectorXf norms = Xf.rowwise().squaredNorm();
   // The margins r_j = c |x_j|^2 and R_i = c |x_i|^2 + a of the header comment.
   const double u = 0x1p-24, du = double(d) * u;
@@ -155,20 +185,20 @@ NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k
 
   parallel_for_range(n, kQueryBlock, [&](Index q0, Index q1) {
     const Index rows = q1 - q0;
-    RowMatrixF dots(rows, std::min(n, kReferenceBlock));
+    RowMatrixF dots(rows, std::min(m, kReferenceBlock));
     std::vector<RowSearch> search(static_cast<std::size_t>(rows));
     for (auto& s : search) {
       s.upper.reserve(static_cast<std::size_t>(k));
       s.prune_at = std::size_t(2 * k + 64);
     }
-    for (Index r0 = 0; r0 < n; r0 += kReferenceBlock) {
-      const Index cols = std::min(n, r0 + kReferenceBlock) - r0;
+    for (Index r0 = 0; r0 < m; r0 += kReferenceBlock) {
+      const Index cols = std::min(m, r0 + kReferenceBlock) - r0;
       Eigen::Map<RowMatrixF> block(dots.data(), rows, cols);
-      detail::gemm(block, Xf.middleRows(q0, rows), Xf.middleRows(r0, cols).transpose());
+      detail::gemm(block, Qf.middleRows(q0, rows), Xf.middleRows(r0, cols).transpose());
       for (Index r = 0; r < rows; ++r) {
         const Index i = q0 + r;
         RowSearch& s = search[std::size_t(r)];
-        const double two_R = 2 * (c * norms2[i] + a);
+        const double two_R = 2 * (c * qnorms2[i] + a);
         // g_j = |x_j|^2 - 2 x_i . x_j in place of the dot products (|x_i|^2, the same for every
         // candidate, is left out of every comparison).
         float* g = block.data() + r * cols;
@@ -187,7 +217,7 @@ NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k
           if (lowest > s.threshold) continue;
           for (Index col = c0; col < c1; ++col) {
             const float lower = g[col] - rm[col];
-            if (lower > s.threshold || r0 + col == i) continue;
+            if (lower > s.threshold || (self && r0 + col == i)) continue;
             s.kept.push_back({lower, std::int32_t(r0 + col)});
             const double upper = double(g[col]) + double(rm[col]);
             if (Index(s.upper.size()) < k) {
@@ -223,7 +253,7 @@ NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k
       RowSearch& s = search[std::size_t(r)];
       finalists.clear();
       for (const auto& [lower, j] : s.kept)
-        if (lower <= s.threshold) finalists.push_back({detail::squared_distance(&X(i, 0), &X(j, 0), d), j});
+        if (lower <= s.threshold) finalists.push_back({detail::squared_distance(&queries(i, 0), &reference(j, 0), d), j});
       AUTOENC_ASSERT(Index(finalists.size()) >= k);  // the k best upper bounds always pass
       std::partial_sort(finalists.begin(), finalists.begin() + k, finalists.end());
       for (Index m = 0; m < k; ++m) {
@@ -239,7 +269,8 @@ NeighborGraph detail::exact_nearest_neighbors_double(const RowMatrix& X, Index k
 
 // Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations.cpp).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
-extern template NeighborGraph detail::exact_nearest_neighbors_double(const detail::RowMatrixD&, Index);
+extern template NeighborGraph detail::exact_neighbor_search(const detail::RowMatrixD&, const detail::RowMatrixD&, Index,
+                                                             bool);
 #endif
 
 }  // namespace autoenc

@@ -37,7 +37,7 @@ namespace autoenc {
 
 namespace detail {
 /// trustworthiness on data in double (the work behind the template below; a template for the
-/// same reason as exact_nearest_neighbors_double).
+/// same reason as exact_neighbor_search).
 template <class RowMatrix>
 double trustworthiness_double(const RowMatrix& X, const RowMatrix& Y, Index n_neighbors);
 }  // namespace detail
@@ -60,7 +60,7 @@ double detail::trustworthiness_double(const RowMatrix& X, const RowMatrix& Y, In
   if (k < 1 || !(double(k) < double(n) / 2))
     throw ConfigError("trustworthiness: n_neighbors (" + std::to_string(k) + ") should be >= 1 and less than n_samples / 2 (" +
                       std::to_string(double(n) / 2) + ")");
-  const NeighborGraph embedded = exact_nearest_neighbors_double(Y, k);
+  const NeighborGraph embedded = exact_neighbor_search(Y, Y, k, true);
   const Index d = X.cols();
   const RowMatrixD Xc = X.rowwise() - X.colwise().mean();  // the expansion cancels less
   const Eigen::VectorXd norms = Xc.rowwise().squaredNorm();
