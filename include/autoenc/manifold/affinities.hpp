@@ -112,12 +112,14 @@ inline std::vector<double> conditional_probabilities(const NeighborGraph& graph,
   return cond;
 }
 
-/// P = (C + C^T) / sum, from the k-nearest-neighbour graph.
-inline SparseAffinities sparse_joint_probabilities(const NeighborGraph& graph, double perplexity,
+/// P = (C + C^T) / sum, from the k-nearest-neighbour graph, which it consumes: the distances
+/// are freed as soon as C is known (at a million points they are 730 MB of the peak).
+inline SparseAffinities sparse_joint_probabilities(NeighborGraph&& graph, double perplexity,
                                                    const PerplexitySearch& search = {}) {
   const Index n = graph.n_samples, k = graph.n_neighbors;
   double beta_sum = 0;
   const std::vector<double> cond = conditional_probabilities(graph, perplexity, beta_sum, search);
+  std::vector<double>().swap(graph.sq_distances);
 
   // Transpose of C: for each j, the (i, p_{j|i}) with j among i's neighbours, i increasing.
   std::vector<std::int64_t> t_start(static_cast<std::size_t>(n + 1), 0);
@@ -173,6 +175,12 @@ inline SparseAffinities sparse_joint_probabilities(const NeighborGraph& graph, d
   for (double& v : out.values) v /= total;
   out.mean_sigma = std::sqrt(double(n) / beta_sum);
   return out;
+}
+
+/// P = (C + C^T) / sum, from the k-nearest-neighbour graph (copied; pass an rvalue to spare the copy).
+inline SparseAffinities sparse_joint_probabilities(const NeighborGraph& graph, double perplexity,
+                                                   const PerplexitySearch& search = {}) {
+  return sparse_joint_probabilities(NeighborGraph(graph), perplexity, search);
 }
 
 /// Dense P over all pairs from the full matrix of squared distances (the exact method).
