@@ -65,3 +65,4 @@
 
 #include "manifold/trustworthiness.hpp"
 #include "manifold/tsne.hpp"
+#include "manifold/tsne_transform.hpp"

@@ -109,11 +109,46 @@ class FftRepulsion {
   /// y_j|^2)^2 into repulsion (n x Dim), and returns Z = sum_{i != j} 1 / (1 + |y_i - y_j|^2).
   double compute(const double* Y, Index n, double* repulsion) {
     if (n == 0) return 0;
+    field_ready_ = false;  // the grid is the map's own now
     place_grid(Y, n);
     interpolation_weights(Y, n);
     spread_charges(Y, n);
     convolve();
     return gather(Y, n, repulsion);
+  }
+
+  /// The field of fixed sources, for placing new points into a finished map (TsneTransform).
+  /// Spreads the n sources' charges (row-major n x Dim) on a grid over the box [low, high] (which
+  /// must hold them) and convolves, once; field_at then reads the field anywhere in the box.
+  void prepare_field(const double* sources, Index n, const double* low, const double* high) {
+    double source_low[Dim], source_high[Dim];
+    if (!bounds(sources, n, source_low, source_high))
+      throw NumericError("t-SNE (fft): the reference map has a non-finite coordinate");
+    for (int d = 0; d < Dim; ++d)
+      if (!(low[d] <= source_low[d] && source_high[d] <= high[d]))
+        throw std::invalid_argument("FftRepulsion::prepare_field: the box does not hold the sources");
+    place_grid_over(low, high);
+    interpolation_weights(sources, n);
+    spread_charges(sources, n);
+    convolve();
+    field_ready_ = true;
+    for (int d = 0; d < Dim; ++d) field_low_[d] = low[d], field_high_[d] = high[d];
+  }
+
+  /// The prepared field at n targets (row-major n x Dim): for each target t
+  ///     repulsion_t = sum_j (y_t - s_j) / (1 + |y_t - s_j|^2)^2,   z_t = sum_j 1 / (1 + |y_t - s_j|^2)
+  /// over the sources s_j. Returns false, and writes nothing, when a target lies outside the
+  /// prepared box (prepare a wider one) or no field is prepared.
+  bool field_at(const double* targets, Index n, double* repulsion, double* z) {
+    if (!field_ready_) return false;
+    for (Index i = 0; i < n; ++i)
+      for (int d = 0; d < Dim; ++d) {
+        const double v = targets[i * Dim + d];
+        if (!(v >= field_low_[d] && v <= field_high_[d])) return false;  // NaN too
+      }
+    interpolation_weights(targets, n);
+    gather_potentials(targets, n, repulsion, z);
+    return true;
   }
 
   /// Boxes per side of the last grid (its nodes: kNodesPerBox times as many).
@@ -144,6 +179,8 @@ class FftRepulsion {
   double low_[Dim] = {};       // the grid's lower corner
   double centre_[Dim] = {};    // charges use coordinates relative to this point
   double spacing_ = 1;         // h, between neighbouring nodes
+  bool field_ready_ = false;   // prepare_field's potentials are on the grid
+  double field_low_[Dim] = {}, field_high_[Dim] = {};
 
   // ---- per point: its box and its p Lagrange weights per dimension ----
   std::vector<std::int32_t> box_;   // n x Dim
@@ -187,7 +224,6 @@ class FftRepulsion {
     }
   }
 
-  /// The bounding square of the map, B, h, and (when B changed) new buffers and plans.
   /// The map's bounding box; false if a coordinate is not finite.
   static bool bounds(const double* Y, Index n, double* low, double* high) {
     bool finite = true;
@@ -202,12 +238,21 @@ class FftRepulsion {
     return finite;
   }
 
+  /// The grid over the map's bounding square.
   void place_grid(const double* Y, Index n) {
-    double high[Dim];
-    if (!bounds(Y, n, low_, high))
+    double low[Dim], high[Dim];
+    if (!bounds(Y, n, low, high))
       throw NumericError("t-SNE (fft): the map has a non-finite coordinate; try a smaller learning_rate");
+    place_grid_over(low, high);
+  }
+
+  /// The grid over the box [low, high]: its corner, B, h, and (when B changed) new buffers and plans.
+  void place_grid_over(const double* low, const double* high) {
     double span = 0;
-    for (int d = 0; d < Dim; ++d) span = std::max(span, high[d] - low_[d]);
+    for (int d = 0; d < Dim; ++d) {
+      low_[d] = low[d];
+      span = std::max(span, high[d] - low[d]);
+    }
     const Index boxes = fft_boxes_per_side(span, Dim, min_boxes_, boxes_per_unit_);
     // A map of one point (or of identical points) still needs a grid of positive width.
     span = std::max(span, 1e-9);
@@ -376,7 +421,16 @@ class FftRepulsion {
 
   /// Step 3: the potentials at the points, then the repulsion and Z.
   double gather(const double* Y, Index n, double* repulsion) {
-    phi_.resize(std::size_t(n));  // reused for each point's term of Z
+    phi_.resize(std::size_t(n));  // each point's term of Z
+    gather_potentials(Y, n, repulsion, phi_.data());
+    double Z = 0;
+    for (Index i = 0; i < n; ++i) Z += phi_[std::size_t(i)];  // index order: thread-count independent
+    return Z - double(n);  // less the n terms j = i
+  }
+
+  /// The potentials at the n points of Y (whose weights interpolation_weights computed): each
+  /// point's repulsion sum_j K_ij (y_i - s_j) and its sum_j 1 / (1 + |y_i - s_j|^2) into z.
+  void gather_potentials(const double* Y, Index n, double* repulsion, double* z) {
     parallel_for_range(n, 4096, [&](Index i0, Index i1) {
       for (Index i = i0; i < i1; ++i) {
         double phi[kCharges] = {};
@@ -401,12 +455,9 @@ class FftRepulsion {
           repulsion[i * Dim + d] = q[1 + d] * phi[0] - phi[1 + d];
           y_dot_phi += q[1 + d] * phi[1 + d];
         }
-        phi_[std::size_t(i)] = (1 + q[Dim + 1]) * phi[0] - 2 * y_dot_phi + phi[Dim + 1];
+        z[i] = (1 + q[Dim + 1]) * phi[0] - 2 * y_dot_phi + phi[Dim + 1];
       }
     });
-    double Z = 0;
-    for (Index i = 0; i < n; ++i) Z += phi_[std::size_t(i)];  // index order: thread-count independent
-    return Z - double(n);
   }
 };
 
