@@ -169,6 +169,50 @@ TEST_CASE("autoenc tsne embeds a .npy file, writes the map and reports KL and tr
   }
 }
 
+TEST_CASE("autoenc tsne --reference places new rows into a map", "[cli][tsne][transform]") {
+  std::system(("mkdir -p " + dir).c_str());
+  const auto blobs = make_blobs(400, 4, 6, 1.0, {-10, 10}, 9);
+  const MatF X = blobs.X.cast<float>();
+  save_npy(dir + "/ref.npy", X.data(), Shape{300, 6});
+  save_npy(dir + "/new.npy", X.data() + 300 * 6, Shape{100, 6});
+  const Run fit = run("tsne " + dir + "/ref.npy --perplexity 20 --random-state 1 --neighbors approximate --out " + dir +
+                      "/ref_map.npy");
+  INFO(fit.output);
+  REQUIRE(fit.status == 0);
+  const Run placed = run("tsne " + dir + "/new.npy --reference " + dir + "/ref_map.npy --reference-data " + dir +
+                         "/ref.npy --out " + dir + "/new_map.npy");
+  INFO(placed.output);
+  REQUIRE(placed.status == 0);
+  CHECK_THAT(placed.output, Catch::Contains("100 new points into a map of 300") && Catch::Contains("perplexity=5"));
+  REQUIRE(last_line(placed.output).rfind("kl_divergence: ", 0) == 0);
+  // The same placement through the library, from the map as the file stores it.
+  const Tensor<float> ref_map = load_npy<float>(dir + "/ref_map.npy");
+  EmbeddingMatrix map(300, 2);
+  for (Index i = 0; i < 600; ++i) map.data()[i] = ref_map[i];
+  TsneTransform place;
+  const EmbeddingMatrix Y = place.transform(Eigen::MatrixXd(X.bottomRows(100).cast<double>()),
+                                            Eigen::MatrixXd(X.topRows(300).cast<double>()), map);
+  const Tensor<float> new_map = load_npy<float>(dir + "/new_map.npy");
+  REQUIRE(new_map.shape() == Shape{100, 2});
+  for (Index i = 0; i < 100; ++i)
+    for (Index c = 0; c < 2; ++c) REQUIRE(new_map[i * 2 + c] == float(Y(i, c)));
+  // Each placed row sits by reference rows of its own blob.
+  const NeighborGraph nearest = exact_nearest_neighbors(Y, map, 1);
+  int right = 0;
+  for (Index i = 0; i < 100; ++i)
+    right += blobs.labels[std::size_t(300 + i)] == blobs.labels[std::size_t(nearest.neighbors_of(i)[0])];
+  CHECK(right >= 98);
+
+  expect_clear_errors(
+      {
+      {"tsne " + dir + "/new.npy --reference " + dir + "/ref_map.npy", "--reference-data"},
+      {"tsne " + dir + "/new.npy --reference " + dir + "/ref_map.npy --reference-data " + dir + "/new.npy",
+       "reference map has 300 rows, the reference data 100"},
+      {"tsne " + dir + "/new.npy --neighbors annoy", "--neighbors"},
+      },
+      "tsne", {"--reference", "--reference-data", "--neighbors"});
+}
+
 TEST_CASE("autoenc tsne rejects bad input with one clear line and a non-zero exit", "[cli][tsne]") {
   std::system(("mkdir -p " + dir).c_str());
   Tensor<float> small({5, 2}, 1.0f);

@@ -3,6 +3,7 @@
 //
 //   autoenc kmeans latent.npy --n-clusters 10 --n-init 10 --random-state 42 --labels-out labels.npy
 //   autoenc tsne latent.npy --rows 5000 --perplexity 15 --learning-rate 100 --random-state 0 --out map.npy
+//   autoenc tsne new.npy --reference map.npy --reference-data latent.npy --out new_map.npy
 //
 // Each subcommand prints its timing like Jupyter's %%time and its main result last, on a line
 // of its own. Errors are one line on stderr and a non-zero exit.
@@ -15,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 
 #include <autoenc/cluster/kmeans.hpp>
 #ifdef AUTOENC_HAS_MPI
@@ -25,6 +27,7 @@
 #include <autoenc/io/npy.hpp>
 #include <autoenc/manifold/trustworthiness.hpp>
 #include <autoenc/manifold/tsne.hpp>
+#include <autoenc/manifold/tsne_transform.hpp>
 #include <autoenc/version.hpp>
 
 namespace ae = autoenc;
@@ -108,7 +111,9 @@ int run_kmeans(const KMeansArgs& args, const ae::NpyArray& array, Processes& pro
 }
 
 struct TsneArgs {
-  std::string input, out, true_labels, method = "barnes_hut", init = "pca", evaluate;
+  std::string input, out, true_labels, method = "barnes_hut", neighbors = "auto", init = "pca", evaluate, reference,
+      reference_data;
+  bool perplexity_given = false, n_iter_given = false;
   double perplexity = 30, early_exaggeration = 12, angle = 0.5, min_grad_norm = 1e-7, max_step_norm = 0;
   std::string learning_rate = "auto";
   int n_components = 2, n_iter = 1000, n_iter_without_progress = 300, threads = 0, verbose = 0, trust_k = 5;
@@ -127,7 +132,8 @@ int evaluate_map(const TsneArgs& args, const ae::EmbeddingMatrix& X) {
                          std::to_string(n));
   if (!(args.perplexity < double(n))) throw ae::ConfigError("--perplexity must be less than the number of rows");
   const ae::Index k = std::min<ae::Index>(n - 1, ae::Index(3 * args.perplexity + 1));
-  const ae::SparseAffinities P = ae::sparse_joint_probabilities(ae::exact_nearest_neighbors(X, k), args.perplexity);
+  const ae::SparseAffinities P = ae::sparse_joint_probabilities(
+      ae::tsne_nearest_neighbors(X, k, ae::tsne_neighbors_from_name(args.neighbors)), args.perplexity);
   ae::EmbeddingMatrix grad(n, dim);
   std::vector<double> workspace;
   double kl = 0;
@@ -153,31 +159,64 @@ int evaluate_map(const TsneArgs& args, const ae::EmbeddingMatrix& X) {
   return 0;
 }
 
+/// --learning-rate: a number, or empty for 'auto'.
+std::optional<double> parse_learning_rate(const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  std::size_t used = 0;
+  double lr = 0;
+  try {
+    lr = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used == 0 || used != text.size())
+    throw ae::ConfigError("--learning-rate: expected a number or 'auto', got '" + text + "'");
+  return lr;
+}
+
+/// Places the rows of X into the map of --reference (the map of --reference-data's rows).
+int place_into_map(const TsneArgs& args, const ae::EmbeddingMatrix& X) {
+  const ae::EmbeddingMatrix map = load_matrix<double>(ae::read_npy(args.reference), args.reference);
+  const ae::EmbeddingMatrix reference = load_matrix<double>(ae::read_npy(args.reference_data), args.reference_data);
+  ae::TsneTransformOptions options;  // openTSNE's transform defaults unless the flags say otherwise
+  if (args.perplexity_given) options.perplexity = args.perplexity;
+  if (args.n_iter_given) options.n_iter = args.n_iter;
+  if (const auto lr = parse_learning_rate(args.learning_rate)) options.learning_rate = *lr;
+  if (args.max_step_norm > 0) options.max_step_norm = args.max_step_norm;
+  options.verbose = args.verbose;
+  ae::TsneTransform place(options);
+  std::printf("TsneTransform(perplexity=%g, n_iter=%d, learning_rate=%g, max_step_norm=%g): %lld new points into a "
+              "map of %lld\n",
+              options.perplexity, options.n_iter, options.learning_rate, options.max_step_norm,
+              static_cast<long long>(X.rows()), static_cast<long long>(map.rows()));
+  std::fflush(stdout);
+  ae::Timer timer;
+  const ae::EmbeddingMatrix& Y = place.transform(X, reference, map);
+  std::fputs(timer.report().c_str(), stdout);
+  if (!args.out.empty()) {
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Yf = Y.cast<float>();
+    ae::save_npy(args.out, Yf.data(), ae::Shape{Yf.rows(), Yf.cols()});
+  }
+  std::printf("kl_divergence: %.6f (mean over the new points)\n", place.kl_divergence_);
+  return 0;
+}
+
 int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
   // t-SNE computes in double whatever the input type; the input is not copied twice.
   const auto X = load_matrix<double>(array, args.input, args.rows);
   if (!args.evaluate.empty()) return evaluate_map(args, X);
+  if (!args.reference.empty()) return place_into_map(args, X);
   std::vector<int> truth;
   if (!args.true_labels.empty()) truth = load_labels(args.true_labels, X.rows(), args.rows > 0);
   ae::TsneOptions options;  // built step by step from the flags
   options.n_components = args.n_components;
   options.perplexity = args.perplexity;
   options.early_exaggeration = args.early_exaggeration;
-  if (args.learning_rate != "auto") {
-    std::size_t used = 0;
-    double lr = 0;
-    try {
-      lr = std::stod(args.learning_rate, &used);
-    } catch (const std::exception&) {
-    }
-    if (used != args.learning_rate.size())
-      throw ae::ConfigError("--learning-rate: expected a number or 'auto', got '" + args.learning_rate + "'");
-    options.learning_rate = lr;
-  }
+  options.learning_rate = parse_learning_rate(args.learning_rate);
   options.n_iter = args.n_iter;
   options.n_iter_without_progress = args.n_iter_without_progress;
   options.min_grad_norm = args.min_grad_norm;
   options.method = ae::tsne_method_from_name(args.method);
+  options.neighbors = ae::tsne_neighbors_from_name(args.neighbors);
   options.init = ae::tsne_init_from_name(args.init);
   options.angle = args.angle;
   if (args.max_step_norm > 0) options.max_step_norm = args.max_step_norm;
@@ -200,6 +239,8 @@ int run_tsne(const TsneArgs& args, const ae::NpyArray& array) {
     ae::save_npy(args.out, Yf.data(), ae::Shape{Yf.rows(), Yf.cols()});
   }
   if (args.method == "auto") std::printf("method: %s\n", ae::tsne_method_name(tsne.method_));
+  if (args.neighbors == "auto" && tsne.method_ != ae::TsneMethod::exact)
+    std::printf("neighbors: %s\n", ae::tsne_neighbors_name(tsne.neighbors_));
   std::printf("n_iter: %d\n", tsne.n_iter_);
   if (!truth.empty()) std::printf("trustworthiness: %.4f (n_neighbors=%d)\n", ae::trustworthiness(X, Y, args.trust_k), args.trust_k);
   std::printf("kl_divergence: %.6f\n", tsne.kl_divergence_);
@@ -237,13 +278,14 @@ int main(int argc, char** argv) {
   auto* tsne = app.add_subcommand("tsne", "t-SNE embedding with scikit-learn's semantics (exact, Barnes-Hut or FFT interpolation)");
   tsne->add_option("input", t.input, "a 2-d .npy array, one sample per row")->required()->check(CLI::ExistingFile);
   tsne->add_option("--n-components", t.n_components, "embedding dimension (2 or 3 for barnes_hut, 1 or 2 for fft)")->capture_default_str()->check(CLI::PositiveNumber);
-  tsne->add_option("--perplexity", t.perplexity, "effective number of neighbours")->capture_default_str()->check(CLI::PositiveNumber);
+  auto* perplexity_flag = tsne->add_option("--perplexity", t.perplexity, "effective number of neighbours (placing points: 5 unless given)")->capture_default_str()->check(CLI::PositiveNumber);
   tsne->add_option("--early-exaggeration", t.early_exaggeration, "P multiplier for the first 250 iterations")->capture_default_str();
   tsne->add_option("--learning-rate", t.learning_rate, "a number, or auto = max(n / early_exaggeration / 4, 50)")->capture_default_str();
-  tsne->add_option("--n-iter", t.n_iter, "iterations in total (at least 250)")->capture_default_str();
+  auto* n_iter_flag = tsne->add_option("--n-iter", t.n_iter, "iterations in total (at least 250; placing points: 250 unless given)")->capture_default_str();
   tsne->add_option("--n-iter-without-progress", t.n_iter_without_progress, "stop after this many iterations without progress")->capture_default_str();
   tsne->add_option("--min-grad-norm", t.min_grad_norm, "stop when the gradient norm falls below this")->capture_default_str();
   tsne->add_option("--method", t.method, "barnes_hut, exact, fft (FFT interpolation, 1-D and 2-D maps) or auto (fft from 10,000 points)")->check(CLI::IsMember({"barnes_hut", "exact", "fft", "auto"}))->capture_default_str();
+  tsne->add_option("--neighbors", t.neighbors, "nearest-neighbour search: exact, approximate (random-projection trees, recall ~0.99) or auto (approximate from 50,000 rows)")->check(CLI::IsMember({"exact", "approximate", "auto"}))->capture_default_str();
   tsne->add_option("--angle", t.angle, "Barnes-Hut accuracy: 0 exact, larger faster")->capture_default_str();
   tsne->add_option("--max-step-norm", t.max_step_norm, "longest step of a point per iteration (0: no limit, as scikit-learn; FIt-SNE uses 5)")->capture_default_str()->check(CLI::NonNegativeNumber);
   tsne->add_option("--init", t.init, "pca or random")->check(CLI::IsMember({"pca", "random"}))->capture_default_str();
@@ -253,9 +295,14 @@ int main(int argc, char** argv) {
   tsne->add_option("--verbose", t.verbose, "0 silent, 1 steps, 2 every 50 iterations")->capture_default_str();
   tsne->add_option("--out", t.out, "write the embedding (float32) to this .npy file");
   tsne->add_option("--evaluate", t.evaluate, "instead of fitting: print the KL divergence of this map (.npy, one row per sample) under the data's P at --perplexity")->check(CLI::ExistingFile);
+  auto* reference_flag = tsne->add_option("--reference", t.reference, "instead of fitting: place the input's rows into this map (.npy, one row per reference point; needs --reference-data)")->check(CLI::ExistingFile);
+  tsne->add_option("--reference-data", t.reference_data, "the data the --reference map was made from (.npy, same rows)")->check(CLI::ExistingFile)->needs(reference_flag);
+  reference_flag->needs("--reference-data");
   tsne->add_option("--true-labels", t.true_labels, "a .npy of class labels: also print trustworthiness")->check(CLI::ExistingFile);
   tsne->add_option("--trustworthiness-k", t.trust_k, "neighbours for trustworthiness")->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  t.perplexity_given = perplexity_flag->count() > 0;
+  t.n_iter_given = n_iter_flag->count() > 0;
 
   Processes processes;
 #ifdef AUTOENC_HAS_MPI
