@@ -3,6 +3,7 @@
 
     bench/compare/fitsne.py [--sizes 60000,250000,1000000] [--fitsne-src DIR] [--latent out/latent.npy]
                             [--threads 2] [--seed 0] [--work build/fitsne] [--method fft] [--neighbors auto]
+                            [--reuse-fitsne] [--only autoenc|fitsne]
 
 FIt-SNE cannot be installed from Debian: put a checkout of its public source
 (https://github.com/KlugerLab/FIt-SNE) in third_party/FIt-SNE, or pass --fitsne-src, or set
@@ -21,6 +22,10 @@ their ratio, each run's final KL divergence as it reports it (each over its own 
 neighbours are approximate) and both maps' KL under one P (exact neighbours) with an accurate Z
 (`autoenc tsne --evaluate`), trustworthiness (k = 10) on the same 5,000-point sample, and peak
 memory.
+
+FIt-SNE at a million points runs for half an hour: --reuse-fitsne takes its figures from the log
+and map an earlier run of this script left in --work (same data, same settings) instead of
+running it again, and --only fitsne runs the peer alone (then --reuse-fitsne compares).
 """
 import argparse
 import os
@@ -117,6 +122,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "fitsne"))
     parser.add_argument("--method", default="fft", help="autoenc's method (fft, barnes_hut, auto)")
+    parser.add_argument("--neighbors", default="auto", help="autoenc's neighbour search (exact, approximate, auto)")
+    parser.add_argument("--reuse-fitsne", action="store_true", help="take FIt-SNE's figures from an earlier run's log")
+    parser.add_argument("--only", choices=["autoenc", "fitsne"], help="run one side only")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
@@ -138,31 +146,42 @@ def main():
     for n in (int(s) for s in args.sizes.split(",")):
         data, what = dataset(n, args)
         ours_map = os.path.join(args.work, f"autoenc_{n}.npy")
-        out, wall, peak = run_measured(
-            [autoenc, "tsne", data, "--method", args.method, "--perplexity", "30", "--n-iter", "750",
-             "--random-state", str(args.seed), "--threads", str(args.threads), "--verbose", "1", "--out", ours_map],
-            env, os.path.join(args.work, f"autoenc_{n}.log"))
-        kl = float(re.findall(r"kl_divergence: (\S+)", out)[-1])
-        phases = "; ".join(re.findall(r"\[t-SNE\] (Computed neighbors.*?in [0-9.]+s|Computed the joint.*?in [0-9.]+s|"
-                                      r"Optimisation.*?took [0-9.]+s)", out))
-        row = {"n": n, "what": what, "ours": wall, "ours_kl": kl, "ours_mb": peak, "phases": phases}
-        print(f"n = {n} ({what}): autoenc {wall:.1f} s, KL {kl:.4f}, peak {peak:.0f} MB ({phases})", flush=True)
-        maps = [ours_map]
-        if have_fitsne:
+        row = {"n": n, "what": what}
+        maps = []
+        if args.only != "fitsne":
+            out, wall, peak = run_measured(
+                [autoenc, "tsne", data, "--method", args.method, "--neighbors", args.neighbors, "--perplexity", "30",
+                 "--n-iter", "750", "--random-state", str(args.seed), "--threads", str(args.threads), "--verbose", "1",
+                 "--out", ours_map],
+                env, os.path.join(args.work, f"autoenc_{n}.log"))
+            kl = float(re.findall(r"kl_divergence: (\S+)", out)[-1])
+            phases = "; ".join(re.findall(r"\[t-SNE\] (Computed .*?neighbors.*?in [0-9.]+s|Computed the joint.*?in [0-9.]+s|"
+                                          r"Optimisation.*?took [0-9.]+s)", out))
+            row.update({"ours": wall, "ours_kl": kl, "ours_mb": peak, "phases": phases})
+            print(f"n = {n} ({what}): autoenc {wall:.1f} s, KL {kl:.4f}, peak {peak:.0f} MB ({phases})", flush=True)
+            maps.append(ours_map)
+        if have_fitsne and args.only != "autoenc":
             fit_map = os.path.join(args.work, f"fitsne_{n}.npy")
-            out, _, _ = run_measured([sys.executable, "-c", FITSNE_RUNNER, args.fitsne_src, data, fit_map,
-                                      str(args.threads), str(args.seed)], env, os.path.join(args.work, f"fitsne_{n}.log"),
-                                     cwd=args.work)  # its wrapper writes its files in the current directory
+            fit_log = os.path.join(args.work, f"fitsne_{n}.log")
+            if args.reuse_fitsne and os.path.exists(fit_map) and os.path.exists(fit_log):
+                out = open(fit_log).read()
+                print(f"n = {n}: FIt-SNE's figures from {fit_log} (an earlier run)")
+            else:
+                out, _, _ = run_measured([sys.executable, "-c", FITSNE_RUNNER, args.fitsne_src, data, fit_map,
+                                          str(args.threads), str(args.seed)], env, fit_log,
+                                         cwd=args.work)  # its wrapper writes its files in the current directory
             row["theirs"] = float(re.findall(r"fitsne_wall: (\S+)", out)[-1])
             row["theirs_kl"] = float(re.findall(r"kl_divergence: (\S+)", out)[-1])
             row["theirs_mb"] = float(re.findall(r"fitsne_peak_mb: (\S+)", out)[-1])
             print(f"n = {n}: FIt-SNE {row['theirs']:.1f} s, KL {row['theirs_kl']:.4f}, peak {row['theirs_mb']:.0f} MB",
                   flush=True)
             maps.append(fit_map)
+        if args.only:
+            continue
         same_p = []
         for m in maps:
             out, _, _ = run_measured([autoenc, "tsne", data, "--perplexity", "30", "--threads", str(args.threads),
-                                      "--evaluate", m], env)
+                                      "--neighbors", args.neighbors, "--evaluate", m], env)
             same_p.append(float(re.findall(r"kl_divergence: (\S+)", out)[-1]))
         row["ours_kl_same_p"] = same_p[0]
         if have_fitsne:
