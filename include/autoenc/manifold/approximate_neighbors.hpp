@@ -137,15 +137,19 @@ inline void grow_projection_tree(const RowMatrixF& X, Index leaf_size, std::uint
 }  // namespace detail
 
 /// Approximate k nearest neighbours of every row of X (excluding the row itself), nearest first,
-/// with squared distances in double (recomputed exactly for the neighbours found).
+/// with squared distances in double (recomputed exactly for the neighbours found). When
+/// `locality_order` is given, it receives the points in the first tree's order: every subtree
+/// contiguous, so that points near in the data are mostly near in this order (TSNE relabels
+/// its points by it, which keeps each point's neighbours near in memory).
 template <class Derived>
 NeighborGraph approximate_nearest_neighbors(const Eigen::MatrixBase<Derived>& X, Index k,
-                                            const ApproximateNeighborsOptions& options = {}) {
+                                            const ApproximateNeighborsOptions& options = {},
+                                            std::vector<std::int32_t>* locality_order = nullptr) {
   const Index n = X.rows(), d = X.cols();
   if (k < 1 || k >= n)
     throw ConfigError("nearest neighbours: k = " + std::to_string(k) + " must be in [1, n_samples - 1 = " +
                       std::to_string(n - 1) + "]");
-  const detail::RowMatrixF Xf = (X.template cast<float>().rowwise() - X.template cast<float>().colwise().mean());
+  detail::RowMatrixF Xf = (X.template cast<float>().rowwise() - X.template cast<float>().colwise().mean());
   const Index leaf_size = options.leaf_size > 0 ? options.leaf_size : std::max<Index>(2 * k, 64);
   const Index explored = options.neighbors_explored > 0 ? options.neighbors_explored : std::min<Index>(k, 24);
 
@@ -157,6 +161,24 @@ NeighborGraph approximate_nearest_neighbors(const Eigen::MatrixBase<Derived>& X,
     detail::grow_projection_tree(Xf, leaf_size, options.random_state * 7919 + std::uint64_t(t) + 1,
                                  order[std::size_t(t)], leaf_start[std::size_t(t)]);
   });
+
+  // From here on the points are numbered in the first tree's order (every subtree contiguous):
+  // the refinement reads the rows of neighbours of neighbours, which are then mostly near in
+  // memory; in the data's own order every read is a cache miss (70% of the time at 250,000
+  // points). position[i] is point i's new number, original[r] the point numbered r.
+  const std::vector<std::int32_t> original = order[0];
+  {
+    std::vector<std::int32_t> position(static_cast<std::size_t>(n));
+    for (Index r = 0; r < n; ++r) position[std::size_t(original[std::size_t(r)])] = std::int32_t(r);
+    detail::RowMatrixF renumbered(n, d);
+    parallel_for_range(n, 4096, [&](Index r0, Index r1) {
+      for (Index r = r0; r < r1; ++r) renumbered.row(r) = Xf.row(original[std::size_t(r)]);
+    });
+    Xf = std::move(renumbered);
+    for (auto& tree : order)
+      for (auto& i : tree) i = position[std::size_t(i)];
+  }
+  if (locality_order) *locality_order = original;
 
   // 2. Candidates from the leaves, tree after tree: a point's list is written only by the task
   // that holds the point's leaf.
@@ -258,7 +280,8 @@ NeighborGraph approximate_nearest_neighbors(const Eigen::MatrixBase<Derived>& X,
     }
   });
 
-  // 4. Exact squared distances for the neighbours found, ranked with ties by index.
+  // 4. Exact squared distances for the neighbours found, ranked with ties by index, in the
+  // data's own numbering.
   NeighborGraph graph;
   graph.n_samples = n;
   graph.n_neighbors = k;
@@ -267,9 +290,10 @@ NeighborGraph approximate_nearest_neighbors(const Eigen::MatrixBase<Derived>& X,
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Xd = X.template cast<double>();
   parallel_for_range(n, 256, [&](Index i0, Index i1) {
     std::vector<detail::Candidate> found(static_cast<std::size_t>(k));
-    for (Index i = i0; i < i1; ++i) {
+    for (Index r = i0; r < i1; ++r) {
+      const Index i = original[std::size_t(r)];
       for (Index m = 0; m < k; ++m) {
-        const std::int32_t j = lists.index[std::size_t(i * k + m)];
+        const std::int32_t j = original[std::size_t(lists.index[std::size_t(r * k + m)])];
         found[std::size_t(m)] = {detail::squared_distance(&Xd(i, 0), &Xd(j, 0), d), j};
       }
       std::sort(found.begin(), found.end());

@@ -69,6 +69,29 @@ struct NeighborGraph {
   const double* sq_distances_of(Index i) const { return sq_distances.data() + i * n_neighbors; }
 };
 
+/// The graph with its points renumbered: point order[r] becomes point r (its row moves to row r,
+/// and every neighbour index follows). `order` must be a permutation of 0 .. n - 1.
+inline NeighborGraph relabel(const NeighborGraph& graph, const std::vector<std::int32_t>& order) {
+  const Index n = graph.n_samples, k = graph.n_neighbors;
+  std::vector<std::int32_t> new_index(static_cast<std::size_t>(n));
+  for (Index r = 0; r < n; ++r) new_index[std::size_t(order[std::size_t(r)])] = std::int32_t(r);
+  NeighborGraph out;
+  out.n_samples = n;
+  out.n_neighbors = k;
+  out.indices.resize(graph.indices.size());
+  out.sq_distances.resize(graph.sq_distances.size());
+  parallel_for_range(n, 4096, [&](Index r0, Index r1) {
+    for (Index r = r0; r < r1; ++r) {
+      const Index old = order[std::size_t(r)];
+      for (Index m = 0; m < k; ++m) {
+        out.indices[std::size_t(r * k + m)] = new_index[std::size_t(graph.indices[std::size_t(old * k + m)])];
+        out.sq_distances[std::size_t(r * k + m)] = graph.sq_distances[std::size_t(old * k + m)];
+      }
+    }
+  });
+  return out;
+}
+
 namespace detail {
 
 /// A (squared distance, index) candidate; the order ranks by distance, then by index.
@@ -128,12 +151,12 @@ NeighborGraph exact_nearest_neighbors(const Eigen::MatrixBase<DerivedQ>& queries
 template <class RowMatrix>
 NeighborGraph detail::exact_neighbor_search(const RowMatrix& queries, const RowMatrix& reference, Index k, bool self) {
   using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Index n = queries.rows(), m = reference.rows(), d = queries.cols();
-  const Index available = self ? m - 1 : m;
+  const Index n = queries.rows(), n_reference = reference.rows(), d = queries.cols();
+  const Index available = self ? n_reference - 1 : n_reference;
   if (k < 1 || k > available)
     throw ConfigError("nearest neighbours: k = " + std::to_string(k) + " must be in [1, " +
                       (self ? "n_samples - 1 = " : "reference rows = ") + std::to_string(available) + "]");
-  if (m > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
+  if (n_reference > std::numeric_limits<std::int32_t>::max()) throw ConfigError("nearest neighbours: too many samples");
 
   // Centred on the reference's mean and scaled by 2^-e so that every row has norm <= 1 (see the
   // header comment).
@@ -185,14 +208,14 @@ NeighborGraph detail::exact_neighbor_search(const RowMatrix& queries, const RowM
 
   parallel_for_range(n, kQueryBlock, [&](Index q0, Index q1) {
     const Index rows = q1 - q0;
-    RowMatrixF dots(rows, std::min(m, kReferenceBlock));
+    RowMatrixF dots(rows, std::min(n_reference, kReferenceBlock));
     std::vector<RowSearch> search(static_cast<std::size_t>(rows));
     for (auto& s : search) {
       s.upper.reserve(static_cast<std::size_t>(k));
       s.prune_at = std::size_t(2 * k + 64);
     }
-    for (Index r0 = 0; r0 < m; r0 += kReferenceBlock) {
-      const Index cols = std::min(m, r0 + kReferenceBlock) - r0;
+    for (Index r0 = 0; r0 < n_reference; r0 += kReferenceBlock) {
+      const Index cols = std::min(n_reference, r0 + kReferenceBlock) - r0;
       Eigen::Map<RowMatrixF> block(dots.data(), rows, cols);
       detail::gemm(block, Qf.middleRows(q0, rows), Xf.middleRows(r0, cols).transpose());
       for (Index r = 0; r < rows; ++r) {
