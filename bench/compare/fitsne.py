@@ -25,7 +25,9 @@ memory.
 
 FIt-SNE at a million points runs for half an hour: --reuse-fitsne takes its figures from the log
 and map an earlier run of this script left in --work (same data, same settings) instead of
-running it again, and --only fitsne runs the peer alone (then --reuse-fitsne compares).
+running it again (--reuse-autoenc likewise for autoenc), and --only fitsne runs the peer alone;
+the runs are timed one at a time, and the comparison (KL under one P, trustworthiness, untimed)
+can then follow on its own.
 """
 import argparse
 import os
@@ -71,6 +73,7 @@ def run_measured(cmd, env=None, log=None, cwd=None):
     if log:
         with open(log, "w") as f:
             f.write(" ".join(cmd) + "\n" + out)
+            f.write(f"measured_wall: {wall}\nmeasured_peak_mb: {usage.ru_maxrss / 1024}\n")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"fitsne.py: '{' '.join(cmd)}' failed:\n{out[-2000:]}")
     return out, wall, usage.ru_maxrss / 1024
@@ -124,6 +127,7 @@ def main():
     parser.add_argument("--method", default="fft", help="autoenc's method (fft, barnes_hut, auto)")
     parser.add_argument("--neighbors", default="auto", help="autoenc's neighbour search (exact, approximate, auto)")
     parser.add_argument("--reuse-fitsne", action="store_true", help="take FIt-SNE's figures from an earlier run's log")
+    parser.add_argument("--reuse-autoenc", action="store_true", help="take autoenc's figures from an earlier run's log")
     parser.add_argument("--only", choices=["autoenc", "fitsne"], help="run one side only")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -148,12 +152,19 @@ def main():
         ours_map = os.path.join(args.work, f"autoenc_{n}.npy")
         row = {"n": n, "what": what}
         maps = []
-        if args.only != "fitsne":
+        ours_log = os.path.join(args.work, f"autoenc_{n}.log")
+        if args.only != "fitsne" and args.reuse_autoenc and os.path.exists(ours_map) and os.path.exists(ours_log):
+            out = open(ours_log).read()
+            wall = float(re.findall(r"measured_wall: (\S+)", out)[-1])
+            peak = float(re.findall(r"measured_peak_mb: (\S+)", out)[-1])
+            print(f"n = {n}: autoenc's figures from {ours_log} (an earlier run)")
+        elif args.only != "fitsne":
             out, wall, peak = run_measured(
                 [autoenc, "tsne", data, "--method", args.method, "--neighbors", args.neighbors, "--perplexity", "30",
                  "--n-iter", "750", "--random-state", str(args.seed), "--threads", str(args.threads), "--verbose", "1",
                  "--out", ours_map],
-                env, os.path.join(args.work, f"autoenc_{n}.log"))
+                env, ours_log)
+        if args.only != "fitsne":
             kl = float(re.findall(r"kl_divergence: (\S+)", out)[-1])
             phases = "; ".join(re.findall(r"\[t-SNE\] (Computed .*?neighbors.*?in [0-9.]+s|Computed the joint.*?in [0-9.]+s|"
                                           r"Optimisation.*?took [0-9.]+s)", out))
