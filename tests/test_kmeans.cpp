@@ -62,6 +62,35 @@ TEST_CASE("Elkan and Lloyd give the same clustering", "[kmeans]") {
   }
 }
 
+TEMPLATE_TEST_CASE("Lloyd's pruned E step gives the bits of the full one", "[kmeans][determinism]", float, double) {
+  // Overlapping blobs keep labels changing for many iterations, and 4001 samples leave chunks
+  // whose length is not a multiple of four; k covers one and two register blocks (8, 16).
+  using M = Eigen::Matrix<TestType, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto blobs = make_blobs(4001, 12, 20, 3.5, {-6, 6}, 7);
+  const M X = blobs.X.template cast<TestType>();
+  for (int k : {1, 3, 8, 10, 16}) {
+    for (double tolerance : {1e-4, 0.0}) {
+      KMeansOptions<TestType> options;
+      options.n_clusters = k;
+      options.n_init = 2;
+      options.tol = tolerance;
+      options.random_state = 9;
+      KMeans<TestType> pruned(options);
+      options.prune_lloyd = false;
+      KMeans<TestType> full(options);
+      pruned.fit(X);
+      full.fit(X);
+      INFO("k " << k << ", tol " << tolerance << ": n_iter " << full.n_iter_);
+      CHECK(pruned.labels_ == full.labels_);
+      CHECK(pruned.n_iter_ == full.n_iter_);
+      CHECK(pruned.inertia_ == full.inertia_);
+      CHECK(std::memcmp(pruned.cluster_centers_.data(), full.cluster_centers_.data(),
+                        sizeof(TestType) * std::size_t(full.cluster_centers_.size())) == 0);
+      if (k > 1) CHECK(full.n_iter_ > 3);
+    }
+  }
+}
+
 TEST_CASE("KMeans gives identical bits with 1 thread or 2", "[kmeans][determinism]") {
   const auto blobs = make_blobs(5000, 10, 16, 3.0, {-10, 10}, 1);
   const MatF X = blobs.X.cast<float>();

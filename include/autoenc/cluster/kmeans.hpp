@@ -44,10 +44,15 @@
 /// (a register-blocked kernel for up to 16 centres, GEMM beyond), and adds each sample into its
 /// cluster's sum in the same pass. Blocks run in parallel; the sums are kept per fixed group of
 /// blocks and added in group order, so the result is bit-identical with 1 thread or many.
+/// From the second iteration on, Hamerly's bounds (an upper bound on the distance to the own
+/// centre, a lower bound on the distance to every other one, both moved by how far the centres
+/// moved) skip the samples whose label cannot change; the bounds carry a margin for rounding,
+/// so the labels, centres and inertia are bit for bit those of scoring every sample.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -169,6 +174,10 @@ struct KMeansOptions {
   std::uint64_t random_state = 0;                      ///< Seed of the starts.
   KMeansAlgorithm algorithm = KMeansAlgorithm::lloyd;  ///< Lloyd or Elkan: same labels, different speed.
   int verbose = 0;  ///< 1: one line per run on the log stream (core/log.hpp)
+  /// Lloyd's E step skips the samples whose label Hamerly's bounds prove unchanged (up to 16
+  /// centres). The results are bit for bit the same either way; false scores every sample in
+  /// every iteration, as textbook Lloyd (for comparisons and tests).
+  bool prune_lloyd = true;
   /// With the processes of an MPI job (ae::communicator(comm)): each process assigns a fixed
   /// share of the rows and the partial sums are added in a fixed order, so labels, centres and
   /// inertia are those of one process. Elkan's algorithm then runs as Lloyd's (same results).
@@ -334,7 +343,7 @@ class KMeans {
           // Few centres: a register-blocked kernel, 4 samples x all centres at a time.
           Index i = 0;
           for (; i + 4 <= rows; i += 4)
-            kp == 8 ? cross_terms_4<1>(X, r0 + i, centers_t, &D(i, 0), kp) : cross_terms_4<2>(X, r0 + i, centers_t, &D(i, 0), kp);
+            cross_terms_4(four_rows(X, r0 + i), centers_t, &D(i, 0), kp);
           if (i < rows) D.bottomRows(rows - i).leftCols(k).noalias() = X.middleRows(r0 + i, rows - i).lazyProduct(centers.transpose());
         } else if (k <= kDirectCentres) {
           // A coefficient-wise product (each x.c a vectorised dot product): no GEMM packing,
@@ -360,29 +369,67 @@ class KMeans {
     });
   }
 
-  /// out(s, j) = x_{row+s} . c_j for s < 4 and j < 8 NB: the E step's cross terms for four
-  /// samples, kept in 4 x NB vector registers while the features stream past (the centres,
-  /// transposed and padded to 8 NB columns, stay in L1).
-  template <int NB, class XType>
-  static void cross_terms_4(const XType& X, Index row, const Matrix& centers_t, T* out, Index ld) {
+  /// The addresses of samples row .. row + 3 of X.
+  template <class XType>
+  static std::array<const T*, 4> four_rows(const XType& X, Index row) {
+    const T* x = X.data() + row * X.outerStride();
+    return {x, x + X.outerStride(), x + 2 * X.outerStride(), x + 3 * X.outerStride()};
+  }
+
+  /// out(s, j) = x_s . c_j for the four samples x_s at `rows` and every centre j < kp (8 or 16):
+  /// the E step's cross terms, kept in 4 x kp / 8 vector registers while the features stream
+  /// past (the centres, transposed and padded to kp columns, stay in L1). Each dot product is
+  /// the same sequence of operations whichever samples share the call, so a sample's scores do
+  /// not depend on its neighbours (the pruned E step below relies on it).
+  static void cross_terms_4(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
+    if (centers_t.cols() == 8)
+      cross_terms_4_blocked<1>(rows, centers_t, out, ld);
+    else
+      cross_terms_4_blocked<2>(rows, centers_t, out, ld);
+  }
+  template <int NB>
+  static void cross_terms_4_blocked(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
     using V = Eigen::Array<T, 8, 1>;
     V acc[4][NB];
     for (auto& a : acc)
       for (auto& v : a) v.setZero();
-    const Index d = X.cols();
-    const T* x = X.data() + row * X.outerStride();
-    const Index ldx = X.outerStride();
+    const Index d = centers_t.rows();
     for (Index f = 0; f < d; ++f) {
       V c[NB];
       for (int b = 0; b < NB; ++b) c[b] = Eigen::Map<const V>(centers_t.data() + f * centers_t.cols() + 8 * b);
       for (int s = 0; s < 4; ++s) {
-        const T xs = x[s * ldx + f];
+        const T xs = rows[std::size_t(s)][f];
         for (int b = 0; b < NB; ++b) acc[s][b] += xs * c[b];
       }
     }
     for (int s = 0; s < 4; ++s)
       for (int b = 0; b < NB; ++b) Eigen::Map<V>(out + s * ld + 8 * b) = acc[s][b];
   }
+
+  /// Hamerly's bounds, which let Lloyd's E step skip the samples whose label cannot change:
+  ///   upper_i >= d(x_i, c_label(i)),   lower_i <= min over j != label(i) of d(x_i, c_j).
+  /// When the centres move by delta_j, the triangle inequality keeps them bounds after
+  ///   upper_i += delta_label(i),   lower_i -= max over j != label(i) of delta_j.
+  /// A sample is skipped only if its bounds prove that Lloyd's own ranking, computed in T,
+  /// would pick the same centre: the scores |c_j|^2 - 2 x.c_j are each within
+  ///   err_i = gamma (|x_i|^2 + max_j |c_j|^2),  gamma = 4 (d + 2) eps_T (+ 1e-10 for the
+  /// bounds' own rounding), of d(x_i, c_j)^2 - |x_i|^2, so lower_i^2 - upper_i^2 > 2 err_i
+  /// leaves no room for another winner, ties included. The labels, and hence the sums and
+  /// centres, are bit for bit those of the unpruned E step.
+  struct Bounds {
+    std::vector<double> upper, lower, x_sq;
+    std::vector<double> drift_own, drift_other;  // per centre: delta_j, and max over j' != j of delta_j'
+    bool valid = false;                           // false: the next E step scores every sample
+  };
+
+  /// Whether Lloyd's E step skips samples through Bounds: up to 16 centres (the register-blocked
+  /// kernel, whose scores do not depend on which samples share a call).
+  bool prunes(Index k) const { return options_.prune_lloyd && k <= 16; }
+
+  /// Lloyd's E step with Hamerly's bounds: the same labels and sums as assign() (see Bounds),
+  /// with the cross terms computed only for the samples the bounds cannot settle.
+  void assign_pruned(const Matrix& X, const Matrix& centers, std::vector<int>& labels, Sums& sums,
+                     Bounds& bounds) const;
 
   /// Sums by label without an E step (Elkan assigns labels its own way).
   void sum_by_label(const Matrix& Xc, const std::vector<int>& labels, Sums& sums) const;
@@ -651,16 +698,29 @@ void KMeans<T>::share_assignment(Index n, std::vector<int>& labels, Sums* sums) 
 
 template <class T>
 double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>& labels, double tol_eff, int& iterations) const {
-  const Index n = Xc.rows();
+  const Index n = Xc.rows(), k = centers.rows();
   labels.assign(std::size_t(n), -1);
   std::vector<int> previous(std::size_t(n), -1);
   Sums sums;
+  Bounds bounds;
+  const bool pruned = prunes(k);
+  if (pruned) {
+    bounds.upper.resize(std::size_t(n));
+    bounds.lower.resize(std::size_t(n));
+    bounds.x_sq.resize(std::size_t(n));
+    for (Index i = 0; i < n; ++i) bounds.x_sq[std::size_t(i)] = Xc.row(i).template cast<double>().squaredNorm();
+  }
+  Matrix old_centers;
   bool strict = false;
   int i = 0;
   for (; i < options_.max_iter; ++i) {
-    sums.reset(groups_for(n), centers.rows(), Xc.cols());
-    assign(Xc, centers, labels, &sums);
+    sums.reset(groups_for(n), k, Xc.cols());
+    if (pruned)
+      assign_pruned(Xc, centers, labels, sums, bounds);
+    else
+      assign(Xc, centers, labels, &sums);
     share_assignment(n, labels, &sums);
+    if (pruned) old_centers = centers;
     const double shift = update_centers(Xc, labels, sums, centers);
     if (labels == previous) {
       strict = true;
@@ -668,6 +728,20 @@ double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>&
     }
     if (shift <= tol_eff) break;
     previous = labels;
+    if (pruned) {
+      // How far each centre moved (in double: the difference of two T is exact there), and for
+      // each centre the largest move among the others, for the bounds of the next E step.
+      std::vector<double>& own = bounds.drift_own;
+      own.resize(std::size_t(k));
+      for (Index j = 0; j < k; ++j)
+        own[std::size_t(j)] = (centers.row(j).template cast<double>() - old_centers.row(j).template cast<double>()).norm();
+      const auto first = std::max_element(own.begin(), own.end());
+      double second = 0;
+      for (auto it = own.begin(); it != own.end(); ++it)
+        if (it != first) second = std::max(second, *it);
+      bounds.drift_other.assign(std::size_t(k), *first);
+      bounds.drift_other[std::size_t(first - own.begin())] = second;
+    }
   }
   iterations = std::min(i + 1, options_.max_iter);
   if (!strict) {  // labels that match the final centres
@@ -675,6 +749,96 @@ double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>&
     share_assignment(n, labels, nullptr);
   }
   return inertia(Xc, centers, labels);
+}
+
+template <class T>
+void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vector<int>& labels, Sums& sums,
+                              Bounds& bounds) const {
+  const Index n = X.rows(), d = X.cols(), k = centers.rows();
+  // The same centre terms as assign(): |c|^2 and the transposed centres padded to kp columns.
+  const Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq = centers.rowwise().squaredNorm().transpose();
+  const Index kp = (k + 7) / 8 * 8;
+  Matrix centers_t = Matrix::Zero(d, kp);
+  centers_t.leftCols(k) = centers.transpose();
+  // err_i = gamma (|x_i|^2 + max_j |c_j|^2) bounds each score's rounding (see Bounds).
+  const double gamma = 4.0 * double(d + 2) * double(std::numeric_limits<T>::epsilon()) + 1e-10;
+  const double c_sq_max = 1.01 * double(c_sq.maxCoeff());
+  const bool use_bounds = bounds.valid;
+  const Index groups = groups_for(n), per_group = detail::ceil_div(n, groups);
+  const Index first_group = own_group(groups, 0), last_group = own_group(groups, 1);
+  parallel_for(last_group - first_group, [&](Index own) {
+    const Index g = first_group + own;
+    thread_local Matrix D, tail_scores;
+    thread_local std::vector<Index> pending;
+    D.resize(4, kp);
+    // Lloyd's choice from a sample's scores (the lowest |c_j|^2 - 2 x.c_j, ties to the lowest j),
+    // and the sample's new bounds from the best and second-best scores.
+    auto settle = [&](Index sample, const T* dot) {
+      int best = 0;
+      T best_d = std::numeric_limits<T>::infinity(), second_d = std::numeric_limits<T>::infinity();
+      for (Index j = 0; j < k; ++j) {
+        const T dj = c_sq(j) - 2 * dot[j];
+        if (dj < best_d) {
+          second_d = best_d;
+          best_d = dj, best = int(j);
+        } else if (dj < second_d) {
+          second_d = dj;
+        }
+      }
+      const std::size_t at = std::size_t(sample);
+      labels[at] = best;
+      const double err = gamma * (bounds.x_sq[at] + c_sq_max);
+      bounds.upper[at] = std::sqrt(std::max(0.0, bounds.x_sq[at] + double(best_d) + err));
+      bounds.lower[at] = k > 1 ? std::sqrt(std::max(0.0, bounds.x_sq[at] + double(second_d) - err))
+                               : std::numeric_limits<double>::infinity();
+    };
+    for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
+      const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
+      // assign() scores the chunk's samples four at a time and its last rows % 4 samples with
+      // one coefficient-wise product: score each sample the way assign() scores it.
+      const Index body = rows / 4 * 4;
+      pending.clear();
+      bool tail_pending = false;
+      for (Index i = 0; i < rows; ++i) {
+        const std::size_t at = std::size_t(r0 + i);
+        if (use_bounds) {
+          const int label = labels[at];
+          double& u = bounds.upper[at];
+          double& l = bounds.lower[at];
+          u += bounds.drift_own[std::size_t(label)];
+          l -= bounds.drift_other[std::size_t(label)];
+          const double err = gamma * (bounds.x_sq[at] + c_sq_max);
+          if (l > u && (l - u) * (l + u) > 2 * err) continue;  // the label stands
+        }
+        if (i < body)
+          pending.push_back(r0 + i);
+        else
+          tail_pending = true;
+      }
+      // The unsettled samples, four at a time (the last call repeats its last sample).
+      const Index m = Index(pending.size());
+      for (Index p = 0; p < m; p += 4) {
+        std::array<const T*, 4> rows4;
+        for (Index s = 0; s < 4; ++s) rows4[std::size_t(s)] = X.data() + pending[std::size_t(std::min(p + s, m - 1))] * d;
+        cross_terms_4(rows4, centers_t, &D(0, 0), kp);
+        for (Index s = 0; s < std::min<Index>(4, m - p); ++s) settle(pending[std::size_t(p + s)], &D(s, 0));
+      }
+      if (tail_pending) {
+        // The same expression into the same row layout (kp columns) as assign() uses, so that
+        // Eigen picks the same vectorisation and rounds each score the same way.
+        tail_scores.resize(rows - body, kp);
+        tail_scores.leftCols(k).noalias() = X.middleRows(r0 + body, rows - body).lazyProduct(centers.transpose());
+        for (Index i = body; i < rows; ++i) settle(r0 + i, &tail_scores(i - body, 0));
+      }
+      // The M step's sums, sample after sample as assign() adds them.
+      for (Index i = 0; i < rows; ++i) {
+        const int label = labels[std::size_t(r0 + i)];
+        sums.sums[std::size_t(g)].row(label) += X.row(r0 + i);
+        sums.counts[std::size_t(g)][std::size_t(label)] += 1;
+      }
+    }
+  });
+  bounds.valid = true;
 }
 
 template <class T>
