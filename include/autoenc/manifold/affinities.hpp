@@ -35,6 +35,7 @@
 #include "../core/config.hpp"
 
 #include "../core/error.hpp"
+#include "../core/huge_pages.hpp"
 #include "../core/parallel.hpp"
 #include "nearest_neighbors.hpp"
 
@@ -144,6 +145,8 @@ inline SparseAffinities sparse_joint_probabilities(NeighborGraph&& graph, double
   out.row_start.assign(static_cast<std::size_t>(n + 1), 0);
   out.columns.reserve(std::size_t(2 * n * k));
   out.values.reserve(std::size_t(2 * n * k));
+  detail::advise_huge_pages(out.columns.data(), sizeof(std::int32_t) * out.columns.capacity());
+  detail::advise_huge_pages(out.values.data(), sizeof(double) * out.values.capacity());
   std::vector<std::pair<std::int32_t, double>> row(static_cast<std::size_t>(k));
   for (Index i = 0; i < n; ++i) {
     for (Index m = 0; m < k; ++m)

@@ -58,6 +58,7 @@
 
 #include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/huge_pages.hpp"
 #include "../core/log.hpp"
 #include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
@@ -517,6 +518,7 @@ class TSNE {
   /// Row r of the result is row order[r] of Y; with `back`, row order[r] is row r of Y.
   static EmbeddingMatrix permuted_rows(const EmbeddingMatrix& Y, const std::vector<std::int32_t>& order, bool back) {
     EmbeddingMatrix out(Y.rows(), Y.cols());
+    detail::advise_huge_pages(out.data(), sizeof(double) * std::size_t(out.size()));  // read in scattered order
     for (Index r = 0; r < Y.rows(); ++r) {
       if (back) out.row(order[std::size_t(r)]) = Y.row(r);
       else out.row(r) = Y.row(order[std::size_t(r)]);
@@ -584,7 +586,10 @@ AUTOENC_FUNC double TSNE::gradient(EmbeddingMatrix& grad, bool compute_error) {
 AUTOENC_FUNC TSNE::Stage TSNE::optimize(int first, int last, double momentum, int n_iter_without_progress,
                                      bool exaggerated, std::chrono::steady_clock::time_point start) {
   const Index n = embedding_.rows(), dim = embedding_.cols();
-  EmbeddingMatrix grad(n, dim), update = EmbeddingMatrix::Zero(n, dim), gains = EmbeddingMatrix::Ones(n, dim);
+  EmbeddingMatrix grad(n, dim), update(n, dim), gains(n, dim);
+  for (EmbeddingMatrix* m : {&grad, &update, &gains}) detail::advise_huge_pages(m->data(), sizeof(double) * std::size_t(m->size()));
+  update.setZero();
+  gains.setOnes();
   double error = std::numeric_limits<double>::max(), best_error = error;
   int best_iteration = first, i = first;
   bool stopped = false;
