@@ -12,11 +12,15 @@ cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC
 targets=(autoenc_tests autoenc_cli autoenc_no_openmp_check)
 # The MPI tests' program, where MPI was found (its tests are registered then).
 cmake --build "$root/build-sanitize" --target help | grep autoenc_mpi_train >/dev/null && targets+=(autoenc_mpi_train)
+started=$SECONDS
 cmake --build "$root/build-sanitize" --parallel "$(nproc)" --target "${targets[@]}"
+echo "test-sanitizers.sh: building took $((SECONDS - started)) s"
 cd "$root/build-sanitize"
 # OpenMP's runtime keeps its thread pool alive at exit, which LeakSanitizer would report.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The install, header, API-reference and documentation-snippet checks compile and read files
 # (the snippets are built by the normal compiler, not this build): the normal run has them.
+started=$SECONDS
 ctest --output-on-failure --timeout 1800 -E "install_and_find_package|headers_compile_alone|api_reference|docs_"
+echo "test-sanitizers.sh: the test suite took $((SECONDS - started)) s"

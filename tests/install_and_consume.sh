@@ -27,13 +27,13 @@ test -f "$prefix/lib/cmake/autoenc/autoencConfig.cmake"
 awk '/^```cpp/{on=1; next} /^```/{if (on) exit} on' "$src/README.md" > "$work/readme_example.cpp"
 cmake -S "$src/tests/consumer" -B "$work/found" -DCMAKE_PREFIX_PATH="$prefix" \
       -DREADME_EXAMPLE="$work/readme_example.cpp" >/dev/null
-cmake --build "$work/found" >/dev/null
+cmake --build "$work/found" --parallel "$(nproc)" >/dev/null
 "$work/found/consumer"
 test -x "$work/found/readme_example"
 echo "README example compiled against the installed tree"
 
 cmake -S "$src/tests/consumer" -B "$work/embedded" -DAUTOENC_SOURCE_DIR="$src" >/dev/null
-cmake --build "$work/embedded" >/dev/null
+cmake --build "$work/embedded" --parallel "$(nproc)" >/dev/null
 "$work/embedded/consumer"
 echo "consumer built with add_subdirectory"
 
@@ -41,7 +41,7 @@ echo "consumer built with add_subdirectory"
 # (the instantiations and the functions the headers then only declare must all be in it).
 cmake -S "$src/tests/consumer" -B "$work/precompiled" -DAUTOENC_SOURCE_DIR="$src" -DAUTOENC_PRECOMPILED=ON \
       -DREADME_EXAMPLE="$work/readme_example.cpp" >/dev/null
-cmake --build "$work/precompiled" >/dev/null
+cmake --build "$work/precompiled" --parallel "$(nproc)" >/dev/null
 (cd "$work/precompiled" && ./consumer)
 test -x "$work/precompiled/readme_example"
 echo "consumer and README example built in the precompiled mode"
