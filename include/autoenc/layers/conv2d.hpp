@@ -1,6 +1,8 @@
 /// @file
-/// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM
-/// (with one filter, straight from the image: conv_single_filter.hpp).
+/// Conv2D: a 2-D convolution over NHWC images, y = f(conv(x, W) + b), through im2col and GEMM;
+/// stride-1 layers with 8, 16 or 32 filters (or input channels, for dx) read a zero-framed copy
+/// of the images directly (conv_direct.hpp), and one filter reads the image itself
+/// (conv_single_filter.hpp).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -12,6 +14,7 @@
 #include "../core/gemm.hpp"
 #include "activation.hpp"
 #include "bias_activation.hpp"
+#include "conv_direct.hpp"
 #include "conv_geometry.hpp"
 #include "conv_options.hpp"
 #include "conv_single_filter.hpp"
@@ -63,10 +66,19 @@ class Conv2D : public Layer<T> {
   const ConvGeometry& geometry() const { return geometry_; }
 
  protected:
-  /// cols = im2col(x);  y = f(cols W + b). With one filter, straight from x
-  /// (conv_single_filter.hpp): a matrix-vector product is not worth copying every window for.
+  /// cols = im2col(x);  y = f(cols W + b). Few filters at stride 1: the sums straight from the
+  /// framed x (conv_direct.hpp). One filter: straight from x (conv_single_filter.hpp), a
+  /// matrix-vector product is not worth copying every window for.
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    if (direct_weights()) {
+      frames_of(x);
+      detail::with_direct_conv_width(s_.filters, [&](auto width) {
+        detail::direct_conv_forward<T, decltype(width)::value>(frames_.data(), batch, frame_, this->params(), y.data);
+      });
+      detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
+      return;
+    }
     if (s_.filters == 1) {
       detail::single_filter_conv_forward(x.data, batch, channels_, geometry_, this->params(), y.data);
       detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
@@ -79,27 +91,48 @@ class Conv2D : public Layer<T> {
   }
 
   /// dz = dy * f'(z);  db = sum of dz over pixels;  dW = cols^T dz;  dx = col2im(dz W^T)
+  /// (each computed straight from the framed images where conv_direct.hpp applies).
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
     dz_.resize(Shape{pixels, s_.filters});
     detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters,
                                          this->applied_activation(), this->grads() + patch() * s_.filters);
-    if (s_.filters == 1) {
+    if (direct_weights()) {
+      // The framed x, kept from the forward pass when x is that pass's input.
+      if (x.data != frames_source_.data || x.shape != frames_source_.shape) frames_of(x);
+      detail::with_direct_conv_width(s_.filters, [&](auto width) {
+        detail::direct_conv_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch, frame_,
+                                                                     dkernel_per_image_, this->grads());
+      });
+    } else if (s_.filters == 1) {
       detail::single_filter_conv_weight_grad(x.data, dz_.data(), batch, channels_, geometry_, dkernel_per_image_,
                                              this->grads());
-      if (dx) detail::single_filter_conv_input_grad(dz_.data(), this->params(), batch, channels_, geometry_, dx.data);
-      return;
+    } else {
+      // cols = im2col(x), kept from the forward pass when x is that pass's input.
+      if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
+      MatrixMap<T> dW(this->grads(), patch(), s_.filters);
+      detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(),
+                   static_cast<const Tensor<T>&>(dz_).matrix());
     }
-    // cols = im2col(x), kept from the forward pass when x is that pass's input.
-    if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
-    const auto dZ = static_cast<const Tensor<T>&>(dz_).matrix();
-    MatrixMap<T> dW(this->grads(), patch(), s_.filters);
-    detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(), dZ);
-    if (dx) {
+    if (!dx) return;
+    if (direct_input_grad()) {
+      // dx = the forward sum over the framed dz, with the kernel flipped (conv_direct.hpp).
+      const detail::ConvFrame f = detail::input_grad_frame(geometry_, s_.filters);
+      dz_frames_.resize(std::size_t(batch * f.stride()));
+      detail::frame_images(dz_.data(), batch, geometry_.out_h, geometry_.out_w, f, dz_frames_.data());
+      detail::flip_kernel(this->params(), s_.kernel_size.height, s_.kernel_size.width, channels_, s_.filters,
+                          flipped_kernel_);
+      detail::with_direct_conv_width(channels_, [&](auto width) {
+        detail::direct_conv_forward<T, decltype(width)::value>(dz_frames_.data(), batch, f, flipped_kernel_.data(),
+                                                               dx.data);
+      });
+    } else if (s_.filters == 1) {
+      detail::single_filter_conv_input_grad(dz_.data(), this->params(), batch, channels_, geometry_, dx.data);
+    } else {
       dcols_.resize(Shape{pixels, patch()});
       auto dcols = dcols_.matrix();
-      detail::gemm(dcols, dZ, weights().transpose());
+      detail::gemm(dcols, static_cast<const Tensor<T>&>(dz_).matrix(), weights().transpose());
       detail::col2im(dcols_.data(), batch, channels_, geometry_, dx.data);
     }
   }
@@ -120,6 +153,19 @@ class Conv2D : public Layer<T> {
   ConstMatrixMap<T> weights() const { return {this->params(), patch(), s_.filters}; }
   T* bias_data() const { return this->params() + patch() * s_.filters; }
 
+  // The direct kernels (conv_direct.hpp) take stride-1 layers: for dW and the forward pass with
+  // 8, 16 or 32 filters, for dx with 8, 16 or 32 input channels.
+  bool stride_one() const { return s_.strides.height == 1 && s_.strides.width == 1; }
+  bool direct_weights() const { return stride_one() && detail::direct_conv_width(s_.filters) && detail::direct_conv_enabled(); }
+  bool direct_input_grad() const { return stride_one() && detail::direct_conv_width(channels_) && detail::direct_conv_enabled(); }
+
+  void frames_of(TensorView<const T> x) {
+    frame_ = detail::forward_frame(geometry_, channels_);
+    frames_.resize(std::size_t(x.batch() * frame_.stride()));
+    detail::frame_images(x.data, x.batch(), geometry_.in_h, geometry_.in_w, frame_, frames_.data());
+    frames_source_ = x;
+  }
+
   void im2col_of(TensorView<const T> x) {
     const Index pixels = x.batch() * geometry_.out_h * geometry_.out_w;
     cols_.resize(Shape{pixels, patch()});
@@ -134,7 +180,12 @@ class Conv2D : public Layer<T> {
   TensorView<const T> cols_source_;    // the x that cols_ was computed from
   Tensor<T> dz_;     // dL/dz
   Tensor<T> dcols_;  // dL/dcols, before col2im
-  std::vector<T> dkernel_per_image_;  // one filter: each image's share of dW, added in order
+  std::vector<T> dkernel_per_image_;  // dW's partial sums (per image, or per group of images), added in order
+  detail::ConvFrame frame_;           // direct path: how x is framed
+  std::vector<T> frames_;             // direct path: the framed x, kept from forward for dW
+  TensorView<const T> frames_source_; // the x that frames_ was made from
+  std::vector<T> dz_frames_;          // direct path: the framed dz, for dx
+  std::vector<T> flipped_kernel_;     // direct path: the kernel that maps dz to dx
 };
 
 // Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
