@@ -79,6 +79,15 @@ class Conv2D : public Layer<T> {
       detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
       return;
     }
+    if (direct_single_filter()) {
+      frames_of(x);
+      detail::with_direct_conv_width(channels_, [&](auto width) {
+        detail::direct_single_filter_forward<T, decltype(width)::value>(frames_.data(), batch, frame_, this->params(),
+                                                                        y.data);
+      });
+      detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
+      return;
+    }
     if (s_.filters == 1) {
       detail::single_filter_conv_forward(x.data, batch, channels_, geometry_, this->params(), y.data);
       detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
@@ -98,13 +107,19 @@ class Conv2D : public Layer<T> {
     dz_.resize(Shape{pixels, s_.filters});
     detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters,
                                          this->applied_activation(), this->grads() + patch() * s_.filters);
-    if (direct_weights()) {
+    if (direct_weights() || direct_single_filter()) {
       // The framed x, kept from the forward pass when x is that pass's input.
       if (x.data != frames_source_.data || x.shape != frames_source_.shape) frames_of(x);
-      detail::with_direct_conv_width(s_.filters, [&](auto width) {
-        detail::direct_conv_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch, frame_,
+      if (s_.filters == 1)
+        detail::with_direct_conv_width(channels_, [&](auto width) {
+          detail::direct_single_filter_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch,
+                                                                              frame_, dkernel_per_image_, this->grads());
+        });
+      else
+        detail::with_direct_conv_width(s_.filters, [&](auto width) {
+          detail::direct_conv_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch, frame_,
                                                                      dkernel_per_image_, this->grads());
-      });
+        });
     } else if (s_.filters == 1) {
       detail::single_filter_conv_weight_grad(x.data, dz_.data(), batch, channels_, geometry_, dkernel_per_image_,
                                              this->grads());
@@ -154,9 +169,13 @@ class Conv2D : public Layer<T> {
   T* bias_data() const { return this->params() + patch() * s_.filters; }
 
   // The direct kernels (conv_direct.hpp) take stride-1 layers: for dW and the forward pass with
-  // 8, 16 or 32 filters, for dx with 8, 16 or 32 input channels.
+  // 8, 16 or 32 filters, or one filter and 8, 16 or 32 input channels; for dx with 8, 16 or 32
+  // input channels.
   bool stride_one() const { return s_.strides.height == 1 && s_.strides.width == 1; }
   bool direct_weights() const { return stride_one() && detail::direct_conv_width(s_.filters) && detail::direct_conv_enabled(); }
+  bool direct_single_filter() const {
+    return stride_one() && s_.filters == 1 && detail::direct_conv_width(channels_) && detail::direct_conv_enabled();
+  }
   bool direct_input_grad() const { return stride_one() && detail::direct_conv_width(channels_) && detail::direct_conv_enabled(); }
 
   void frames_of(TensorView<const T> x) {

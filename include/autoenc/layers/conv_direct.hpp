@@ -91,15 +91,26 @@ inline ConvFrame input_grad_frame(const ConvGeometry& g, Index filters) {
 template <class T>
 void frame_images(const T* images, Index batch, Index h, Index w, const ConvFrame& f, T* frames) {
   const Index c = f.channels;
+  const Index row0 = std::max<Index>(0, -f.pad_top), row1 = std::min(h, f.height - f.pad_top);
+  const Index col0 = std::max<Index>(0, -f.pad_left), col1 = std::min(w, f.width - f.pad_left);
   parallel_for(batch, [&](Index n) {
     const T* image = images + n * h * w * c;
     T* frame = frames + n * f.stride();
-    std::fill(frame, frame + f.stride(), T(0));
-    const Index col0 = std::max<Index>(0, -f.pad_left), col1 = std::min(w, f.width - f.pad_left);
-    if (col1 <= col0) return;
-    for (Index r = std::max<Index>(0, -f.pad_top); r < h && r + f.pad_top < f.height; ++r)
-      std::memcpy(frame + ((r + f.pad_top) * f.width + col0 + f.pad_left) * c, image + (r * w + col0) * c,
-                  sizeof(T) * std::size_t((col1 - col0) * c));
+    if (row1 <= row0 || col1 <= col0) {
+      std::fill(frame, frame + f.stride(), T(0));
+      return;
+    }
+    // Zero above the image, image rows with zeros left and right of them, zero below (and the
+    // slack): every value written once.
+    T* at = frame;
+    const auto zero_until = [&](T* end) { std::fill(at, end, T(0)); at = end; };
+    for (Index r = row0; r < row1; ++r) {
+      T* dst = frame + ((r + f.pad_top) * f.width + col0 + f.pad_left) * c;
+      zero_until(dst);
+      std::memcpy(dst, image + (r * w + col0) * c, sizeof(T) * std::size_t((col1 - col0) * c));
+      at = dst + (col1 - col0) * c;
+    }
+    zero_until(frame + f.stride());
   });
 }
 
@@ -225,6 +236,101 @@ void flip_kernel(const T* kernel, Index kh, Index kw, Index channels, Index filt
         for (Index o = 0; o < filters; ++o)
           flipped[std::size_t((((kh - 1 - p) * kw + (kw - 1 - q)) * filters + o) * channels + c)] =
               kernel[((p * kw + q) * channels + c) * filters + o];
+}
+
+/// One filter with kChannels input channels: z[k] = sum over (p, q) of the window's kChannels
+/// values at (p, q) times W[p, q, :], a dot product taken kChannels values at a time (the filter
+/// dimension, one value, leaves nothing to vectorise over).
+template <class T, int kChannels>
+void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame& f, const T* kernel, T* z) {
+  namespace ei = Eigen::internal;
+  using Tile = DirectConvTile<T, kChannels>;
+  using Packet = typename Tile::Packet;
+  constexpr int kPackets = Tile::kPackets, kBlock = Tile::kBlock;
+  constexpr Index kLanes = kChannels / kPackets;
+  const Index grid = f.out_h * f.width;
+  parallel_for(batch, [&](Index n) {
+    const T* frame = frames + n * f.stride();
+    T* out = z + n * f.out_h * f.out_w;
+    for (Index k0 = 0; k0 < grid; k0 += kBlock) {
+      Packet acc[kBlock][kPackets];
+      for (int r = 0; r < kBlock; ++r)
+        for (int v = 0; v < kPackets; ++v) acc[r][v] = ei::pset1<Packet>(T(0));
+      const T* window = frame + k0 * kChannels;
+      for (Index p = 0; p < f.kernel_h; ++p)
+        for (Index q = 0; q < f.kernel_w; ++q) {
+          const T* x = window + (p * f.width + q) * kChannels;
+          const T* w_row = kernel + (p * f.kernel_w + q) * kChannels;
+          Packet w[kPackets];
+          for (int v = 0; v < kPackets; ++v) w[v] = ei::ploadu<Packet>(w_row + v * kLanes);
+          for (int r = 0; r < kBlock; ++r)
+            for (int v = 0; v < kPackets; ++v)
+              acc[r][v] = ei::pmadd(ei::ploadu<Packet>(x + r * kChannels + v * kLanes), w[v], acc[r][v]);
+        }
+      for (int r = 0; r < kBlock; ++r) {
+        const Index k = k0 + r, i = k / f.width, j = k % f.width;
+        if (i >= f.out_h) break;
+        if (j >= f.out_w) continue;
+        Packet sum = acc[r][0];
+        for (int v = 1; v < kPackets; ++v) sum = ei::padd(sum, acc[r][v]);
+        out[i * f.out_w + j] = ei::predux(sum);
+      }
+    }
+  });
+}
+
+/// One filter: dW[p, q, :] = sum over images and output pixels k of dz[k] times the window's
+/// kChannels values at (p, q). One (p, q) at a time, over four pixels at once (four partial sums,
+/// added in order at the end, so that the multiply-adds do not wait on each other).
+template <class T, int kChannels>
+void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch, const ConvFrame& f,
+                                      std::vector<T>& partial, T* dw) {
+  namespace ei = Eigen::internal;
+  using Tile = DirectConvTile<T, kChannels>;
+  using Packet = typename Tile::Packet;
+  constexpr int kPackets = Tile::kPackets, kUnroll = 4;
+  constexpr Index kLanes = kChannels / kPackets;
+  const Index size = f.kernel_h * f.kernel_w * kChannels, groups = ceil_div(batch, kDirectConvImagesPerGroup);
+  partial.resize(std::size_t(groups * size));
+  parallel_for(groups, [&](Index g) {
+    T* sum = partial.data() + g * size;
+    const Index first = g * kDirectConvImagesPerGroup, last = std::min(batch, first + kDirectConvImagesPerGroup);
+    for (Index p = 0; p < f.kernel_h; ++p)
+      for (Index q = 0; q < f.kernel_w; ++q) {
+        Packet acc[kUnroll][kPackets];
+        for (int u = 0; u < kUnroll; ++u)
+          for (int v = 0; v < kPackets; ++v) acc[u][v] = ei::pset1<Packet>(T(0));
+        for (Index n = first; n < last; ++n) {
+          const T* tap = frames + n * f.stride() + (p * f.width + q) * kChannels;  // window (0, 0)'s tap (p, q)
+          const T* d = dz + n * f.out_h * f.out_w;
+          for (Index i = 0; i < f.out_h; ++i, d += f.out_w) {
+            const T* x = tap + i * f.width * kChannels;
+            Index j = 0;
+            for (; j + kUnroll <= f.out_w; j += kUnroll)
+              for (int u = 0; u < kUnroll; ++u) {
+                const Packet dv = ei::pset1<Packet>(d[j + u]);
+                for (int v = 0; v < kPackets; ++v)
+                  acc[u][v] = ei::pmadd(dv, ei::ploadu<Packet>(x + (j + u) * kChannels + v * kLanes), acc[u][v]);
+              }
+            for (; j < f.out_w; ++j) {
+              const Packet dv = ei::pset1<Packet>(d[j]);
+              for (int v = 0; v < kPackets; ++v)
+                acc[0][v] = ei::pmadd(dv, ei::ploadu<Packet>(x + j * kChannels + v * kLanes), acc[0][v]);
+            }
+          }
+        }
+        for (int v = 0; v < kPackets; ++v) {
+          Packet total = acc[0][v];
+          for (int u = 1; u < kUnroll; ++u) total = ei::padd(total, acc[u][v]);
+          ei::pstoreu(sum + (p * f.kernel_w + q) * kChannels + v * kLanes, total);
+        }
+      }
+  });
+  std::copy(partial.begin(), partial.begin() + size, dw);
+  for (Index g = 1; g < groups; ++g) {
+    const T* s = partial.data() + g * size;
+    for (Index i = 0; i < size; ++i) dw[i] += s[i];
+  }
 }
 
 /// Calls f(std::integral_constant<int, width>) for a width the direct kernels handle
