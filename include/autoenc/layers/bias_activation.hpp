@@ -3,7 +3,7 @@
 /// the activation, forward and backward, over a (rows, channels) block.
 ///
 ///     forward:   y[r, c] = f(z[r, c] + b[c])                 (in place: z comes in as y)
-///     backward:  dz[r, c] = dy[r, c] f'(z[r, c]),   db[c] = sum over r of dz[r, c]
+///     backward:  dz[r, c] = dy[r, c] f'(z[r, c]),   db[c] = sum over r of dz[r, c]   (db: if asked)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -35,6 +35,7 @@ void activation_and_bias_backward(const T* y, const T* dy, T* dz, Index rows, In
   parallel_for_range(rows, rows_per_chunk(channels), [&](Index r0, Index r1) {
     activation_backward(activation, y + r0 * channels, dy + r0 * channels, dz + r0 * channels, (r1 - r0) * channels);
   });
+  if (!bias_grad) return;  // the caller sums the bias gradient itself
   // Each bias gradient is summed over the rows in order by one thread (deterministic).
   constexpr Index kChannelsPerChunk = 256;
   parallel_for_range(channels, kChannelsPerChunk, [&](Index c0, Index c1) {

@@ -105,9 +105,10 @@ class Conv2D : public Layer<T> {
                      TensorView<T> dx) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
     dz_.resize(Shape{pixels, s_.filters});
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters,
-                                         this->applied_activation(), this->grads() + patch() * s_.filters);
-    if (direct_weights() || direct_single_filter()) {
+    const bool direct = direct_weights() || direct_single_filter();  // the direct kernels sum db with dW
+    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters, this->applied_activation(),
+                                         direct ? nullptr : this->grads() + patch() * s_.filters);
+    if (direct) {
       // The framed x, kept from the forward pass when x is that pass's input.
       if (x.data != frames_source_.data || x.shape != frames_source_.shape) frames_of(x);
       if (s_.filters == 1)

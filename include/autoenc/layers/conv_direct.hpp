@@ -34,6 +34,16 @@
 #include "../core/parallel.hpp"
 #include "conv_geometry.hpp"
 
+// The kernels' loops over a block's registers must be unrolled for the sums to stay in
+// registers: compilers do not always do it by themselves.
+#if defined(__clang__)
+#define AUTOENC_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define AUTOENC_UNROLL _Pragma("GCC unroll 32")
+#else
+#define AUTOENC_UNROLL
+#endif
+
 namespace autoenc {
 namespace detail {
 
@@ -145,7 +155,9 @@ void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const
     for (Index k0 = 0; k0 < grid; k0 += kBlock) {
       // acc[r] = z of frame pixel k0 + r, as kPackets vectors.
       Packet acc[kBlock][kPackets];
+      AUTOENC_UNROLL
       for (int r = 0; r < kBlock; ++r)
+        AUTOENC_UNROLL
         for (int v = 0; v < kPackets; ++v) acc[r][v] = ei::pset1<Packet>(T(0));
       const T* window = frame + k0 * c;
       const T* w_row = kernel;
@@ -154,18 +166,23 @@ void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const
           const T* x = window + (p * f.width + q) * c;  // tap (p, q, 0) of pixel k0
           for (Index ci = 0; ci < c; ++ci, ++x, w_row += kFilters) {
             Packet w[kPackets];
+            AUTOENC_UNROLL
             for (int v = 0; v < kPackets; ++v) w[v] = ei::ploadu<Packet>(w_row + v * kLanes);
+            AUTOENC_UNROLL
             for (int r = 0; r < kBlock; ++r) {
               const Packet xv = ei::pset1<Packet>(x[r * c]);
+              AUTOENC_UNROLL
               for (int v = 0; v < kPackets; ++v) acc[r][v] = ei::pmadd(xv, w[v], acc[r][v]);
             }
           }
         }
+      AUTOENC_UNROLL
       for (int r = 0; r < kBlock; ++r) {
         const Index k = k0 + r, i = k / f.width, j = k % f.width;
         if (i >= f.out_h) break;
         if (j >= f.out_w) continue;  // a column past the output: the frame's right border
         T* dst = out + (i * f.out_w + j) * kFilters;
+        AUTOENC_UNROLL
         for (int v = 0; v < kPackets; ++v) ei::pstoreu(dst + v * kLanes, acc[r][v]);
       }
     }
@@ -176,53 +193,93 @@ void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const
 /// groups' sums are added in order.
 constexpr Index kDirectConvImagesPerGroup = 4;
 
+/// out = the groups' sums (each `size` values, one after the other in `partial`), added in
+/// group order: the same result for any number of threads.
+template <class T>
+void add_groups_in_order(const std::vector<T>& partial, Index groups, Index size, T* out) {
+  std::copy(partial.begin(), partial.begin() + size, out);
+  for (Index g = 1; g < groups; ++g) {
+    const T* s = partial.data() + g * size;
+    for (Index i = 0; i < size; ++i) out[i] += s[i];
+  }
+}
+
+/// db += the sum of `rows` rows of dz (each `filters` values): the bias's share of a group.
+template <class T>
+void add_rows(const T* dz, Index rows, Index filters, T* db) {
+  for (Index r = 0; r < rows; ++r, dz += filters)
+    for (Index o = 0; o < filters; ++o) db[o] += dz[o];
+}
+
+/// One group's dW, kBlock taps at a time: sum[t, :] = sum over the group's output pixels of
+/// the window's tap t times dz of the pixel.
+template <class T, int kFilters, int kBlock>
+void direct_conv_weight_grad_group(const T* frames, const T* dz, Index first, Index last, const ConvFrame& f, T* sum) {
+  namespace ei = Eigen::internal;
+  using Packet = typename DirectConvTile<T, kFilters>::Packet;
+  constexpr int kPackets = DirectConvTile<T, kFilters>::kPackets;
+  constexpr Index kLanes = kFilters / kPackets;
+  const Index taps = f.kernel_h * f.kernel_w * f.channels, c = f.channels;
+  for (Index t0 = 0; t0 < taps; t0 += kBlock) {
+    // acc[b] = dW of tap t0 + b, summed over the group's pixels.
+    Packet acc[kBlock][kPackets];
+    AUTOENC_UNROLL
+    for (int b = 0; b < kBlock; ++b)
+      AUTOENC_UNROLL
+      for (int v = 0; v < kPackets; ++v) acc[b][v] = ei::pset1<Packet>(T(0));
+    Index off[kBlock];  // the block's taps; past the last tap, offset 0 (read, then dropped)
+    AUTOENC_UNROLL
+    for (int b = 0; b < kBlock; ++b) off[b] = t0 + b < taps ? tap_offset(f, t0 + b) : 0;
+    for (Index n = first; n < last; ++n) {
+      const T* frame = frames + n * f.stride();
+      const T* d = dz + n * f.out_h * f.out_w * kFilters;
+      for (Index i = 0; i < f.out_h; ++i)
+        for (Index j = 0; j < f.out_w; ++j, d += kFilters) {
+          const T* window = frame + (i * f.width + j) * c;
+          Packet dv[kPackets];
+          AUTOENC_UNROLL
+          for (int v = 0; v < kPackets; ++v) dv[v] = ei::ploadu<Packet>(d + v * kLanes);
+          AUTOENC_UNROLL
+          for (int b = 0; b < kBlock; ++b) {
+            const Packet xv = ei::pset1<Packet>(window[off[b]]);
+            AUTOENC_UNROLL
+            for (int v = 0; v < kPackets; ++v) acc[b][v] = ei::pmadd(xv, dv[v], acc[b][v]);
+          }
+        }
+    }
+    AUTOENC_UNROLL
+    for (int b = 0; b < kBlock; ++b)
+      if (t0 + b < taps)
+        AUTOENC_UNROLL
+        for (int v = 0; v < kPackets; ++v) ei::pstoreu(sum + (t0 + b) * kFilters + v * kLanes, acc[b][v]);
+  }
+}
+
 /// dW (taps, kFilters) = sum over images n and output pixels (i, j) of the framed input's window
-/// times dz[n, i, j, :]. `partial` is scratch space, resized here.
+/// times dz[n, i, j, :], and db (kFilters, right after dW, as a layer's gradients are laid out)
+/// = sum of dz over the pixels. `partial` is scratch space that keeps its capacity.
 template <class T, int kFilters>
 void direct_conv_weight_grad(const T* frames, const T* dz, Index batch, const ConvFrame& f, std::vector<T>& partial,
-                             T* dw) {
-  namespace ei = Eigen::internal;
-  using Tile = DirectConvTile<T, kFilters>;
-  using Packet = typename Tile::Packet;
-  constexpr int kPackets = Tile::kPackets, kBlock = Tile::kBlock;
-  constexpr Index kLanes = kFilters / kPackets;
-  const Index taps = f.kernel_h * f.kernel_w * f.channels, c = f.channels, size = taps * kFilters;
-  const Index groups = ceil_div(batch, kDirectConvImagesPerGroup);
+                             T* dw_db) {
+  const Index taps = f.kernel_h * f.kernel_w * f.channels, size = (taps + 1) * kFilters;
+  const Index groups = ceil_div(batch, kDirectConvImagesPerGroup), pixels = f.out_h * f.out_w;
+  // A block of taps fills the registers; with few taps (9 for one input channel), a half block
+  // may leave fewer of them unused.
+  constexpr int kBlock = DirectConvTile<T, kFilters>::kBlock, kHalf = std::max(1, kBlock / 2);
+  const bool half = ceil_div(taps, kHalf) * kHalf < ceil_div(taps, kBlock) * kBlock;
   partial.resize(std::size_t(groups * size));
   parallel_for(groups, [&](Index g) {
     T* sum = partial.data() + g * size;
     const Index first = g * kDirectConvImagesPerGroup, last = std::min(batch, first + kDirectConvImagesPerGroup);
-    for (Index t0 = 0; t0 < taps; t0 += kBlock) {
-      // acc[b] = dW of tap t0 + b, summed over the group's pixels.
-      Packet acc[kBlock][kPackets];
-      for (int b = 0; b < kBlock; ++b)
-        for (int v = 0; v < kPackets; ++v) acc[b][v] = ei::pset1<Packet>(T(0));
-      Index off[kBlock];  // the block's taps; past the last tap, offset 0 (read, then dropped)
-      for (int b = 0; b < kBlock; ++b) off[b] = t0 + b < taps ? tap_offset(f, t0 + b) : 0;
-      for (Index n = first; n < last; ++n) {
-        const T* frame = frames + n * f.stride();
-        const T* d = dz + n * f.out_h * f.out_w * kFilters;
-        for (Index i = 0; i < f.out_h; ++i)
-          for (Index j = 0; j < f.out_w; ++j, d += kFilters) {
-            const T* window = frame + (i * f.width + j) * c;
-            Packet dv[kPackets];
-            for (int v = 0; v < kPackets; ++v) dv[v] = ei::ploadu<Packet>(d + v * kLanes);
-            for (int b = 0; b < kBlock; ++b) {
-              const Packet xv = ei::pset1<Packet>(window[off[b]]);
-              for (int v = 0; v < kPackets; ++v) acc[b][v] = ei::pmadd(xv, dv[v], acc[b][v]);
-            }
-          }
-      }
-      for (int b = 0; b < kBlock && t0 + b < taps; ++b)
-        for (int v = 0; v < kPackets; ++v) ei::pstoreu(sum + (t0 + b) * kFilters + v * kLanes, acc[b][v]);
-    }
+    if (half)
+      direct_conv_weight_grad_group<T, kFilters, kHalf>(frames, dz, first, last, f, sum);
+    else
+      direct_conv_weight_grad_group<T, kFilters, kBlock>(frames, dz, first, last, f, sum);
+    T* db = sum + taps * kFilters;
+    std::fill(db, db + kFilters, T(0));
+    add_rows(dz + first * pixels * kFilters, (last - first) * pixels, kFilters, db);
   });
-  // dW = the groups' sums, added in group order.
-  std::copy(partial.begin(), partial.begin() + size, dw);
-  for (Index g = 1; g < groups; ++g) {
-    const T* s = partial.data() + g * size;
-    for (Index i = 0; i < size; ++i) dw[i] += s[i];
-  }
+  add_groups_in_order(partial, groups, size, dw_db);
 }
 
 /// The kernel of the input gradient: W'[(kh-1-p, kw-1-q, o), c] = W[(p, q, c), o], so that
@@ -254,7 +311,9 @@ void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame&
     T* out = z + n * f.out_h * f.out_w;
     for (Index k0 = 0; k0 < grid; k0 += kBlock) {
       Packet acc[kBlock][kPackets];
+      AUTOENC_UNROLL
       for (int r = 0; r < kBlock; ++r)
+        AUTOENC_UNROLL
         for (int v = 0; v < kPackets; ++v) acc[r][v] = ei::pset1<Packet>(T(0));
       const T* window = frame + k0 * kChannels;
       for (Index p = 0; p < f.kernel_h; ++p)
@@ -262,16 +321,21 @@ void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame&
           const T* x = window + (p * f.width + q) * kChannels;
           const T* w_row = kernel + (p * f.kernel_w + q) * kChannels;
           Packet w[kPackets];
+          AUTOENC_UNROLL
           for (int v = 0; v < kPackets; ++v) w[v] = ei::ploadu<Packet>(w_row + v * kLanes);
+          AUTOENC_UNROLL
           for (int r = 0; r < kBlock; ++r)
+            AUTOENC_UNROLL
             for (int v = 0; v < kPackets; ++v)
               acc[r][v] = ei::pmadd(ei::ploadu<Packet>(x + r * kChannels + v * kLanes), w[v], acc[r][v]);
         }
+      AUTOENC_UNROLL
       for (int r = 0; r < kBlock; ++r) {
         const Index k = k0 + r, i = k / f.width, j = k % f.width;
         if (i >= f.out_h) break;
         if (j >= f.out_w) continue;
         Packet sum = acc[r][0];
+        AUTOENC_UNROLL
         for (int v = 1; v < kPackets; ++v) sum = ei::padd(sum, acc[r][v]);
         out[i * f.out_w + j] = ei::predux(sum);
       }
@@ -281,16 +345,18 @@ void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame&
 
 /// One filter: dW[p, q, :] = sum over images and output pixels k of dz[k] times the window's
 /// kChannels values at (p, q). One (p, q) at a time, over four pixels at once (four partial sums,
-/// added in order at the end, so that the multiply-adds do not wait on each other).
+/// added in order at the end, so that the multiply-adds do not wait on each other); and db, right
+/// after dW, the sum of dz.
 template <class T, int kChannels>
 void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch, const ConvFrame& f,
-                                      std::vector<T>& partial, T* dw) {
+                                      std::vector<T>& partial, T* dw_db) {
   namespace ei = Eigen::internal;
   using Tile = DirectConvTile<T, kChannels>;
   using Packet = typename Tile::Packet;
   constexpr int kPackets = Tile::kPackets, kUnroll = 4;
   constexpr Index kLanes = kChannels / kPackets;
-  const Index size = f.kernel_h * f.kernel_w * kChannels, groups = ceil_div(batch, kDirectConvImagesPerGroup);
+  const Index taps = f.kernel_h * f.kernel_w * kChannels, size = taps + 1;
+  const Index groups = ceil_div(batch, kDirectConvImagesPerGroup), pixels = f.out_h * f.out_w;
   partial.resize(std::size_t(groups * size));
   parallel_for(groups, [&](Index g) {
     T* sum = partial.data() + g * size;
@@ -298,7 +364,9 @@ void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch,
     for (Index p = 0; p < f.kernel_h; ++p)
       for (Index q = 0; q < f.kernel_w; ++q) {
         Packet acc[kUnroll][kPackets];
+        AUTOENC_UNROLL
         for (int u = 0; u < kUnroll; ++u)
+          AUTOENC_UNROLL
           for (int v = 0; v < kPackets; ++v) acc[u][v] = ei::pset1<Packet>(T(0));
         for (Index n = first; n < last; ++n) {
           const T* tap = frames + n * f.stride() + (p * f.width + q) * kChannels;  // window (0, 0)'s tap (p, q)
@@ -307,30 +375,33 @@ void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch,
             const T* x = tap + i * f.width * kChannels;
             Index j = 0;
             for (; j + kUnroll <= f.out_w; j += kUnroll)
+              AUTOENC_UNROLL
               for (int u = 0; u < kUnroll; ++u) {
                 const Packet dv = ei::pset1<Packet>(d[j + u]);
+                AUTOENC_UNROLL
                 for (int v = 0; v < kPackets; ++v)
                   acc[u][v] = ei::pmadd(dv, ei::ploadu<Packet>(x + (j + u) * kChannels + v * kLanes), acc[u][v]);
               }
             for (; j < f.out_w; ++j) {
               const Packet dv = ei::pset1<Packet>(d[j]);
+              AUTOENC_UNROLL
               for (int v = 0; v < kPackets; ++v)
                 acc[0][v] = ei::pmadd(dv, ei::ploadu<Packet>(x + j * kChannels + v * kLanes), acc[0][v]);
             }
           }
         }
+        AUTOENC_UNROLL
         for (int v = 0; v < kPackets; ++v) {
           Packet total = acc[0][v];
+          AUTOENC_UNROLL
           for (int u = 1; u < kUnroll; ++u) total = ei::padd(total, acc[u][v]);
           ei::pstoreu(sum + (p * f.kernel_w + q) * kChannels + v * kLanes, total);
         }
       }
+    sum[taps] = T(0);
+    add_rows(dz + first * pixels, (last - first) * pixels, Index(1), sum + taps);
   });
-  std::copy(partial.begin(), partial.begin() + size, dw);
-  for (Index g = 1; g < groups; ++g) {
-    const T* s = partial.data() + g * size;
-    for (Index i = 0; i < size; ++i) dw[i] += s[i];
-  }
+  add_groups_in_order(partial, groups, size, dw_db);
 }
 
 /// Calls f(std::integral_constant<int, width>) for a width the direct kernels handle
