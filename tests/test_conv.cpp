@@ -72,6 +72,94 @@ TEST_CASE("Conv2D backward matches finite differences", "[conv][grad]") {
   }
 }
 
+// Stride-1 layers that take the direct kernels (conv_direct.hpp): 8, 16 or 32 filters (forward
+// and dW), one filter over 8, 16 or 32 channels, and 8, 16 or 32 input channels (dx). Images
+// smaller than a register block, even kernels with 'same' padding (more padding after than
+// before), 'valid' borders, and a layer whose dx alone is direct.
+const ConvCase kDirectCases[] = {
+    {5, 6, 1, 8, {3, 3}, {1, 1}, Padding::same},    {6, 5, 8, 16, {3, 2}, {1, 1}, Padding::valid},
+    {4, 5, 16, 8, {2, 2}, {1, 1}, Padding::same},   {3, 4, 32, 32, {3, 3}, {1, 1}, Padding::same},
+    {5, 5, 8, 1, {3, 3}, {1, 1}, Padding::same},    {4, 6, 32, 1, {2, 3}, {1, 1}, Padding::valid},
+    {6, 4, 16, 3, {3, 3}, {1, 1}, Padding::same},   {2, 3, 3, 16, {1, 1}, {1, 1}, Padding::valid},
+    {7, 3, 16, 16, {4, 1}, {1, 1}, Padding::same},
+};
+
+TEST_CASE("Conv2D's direct kernels match finite differences", "[conv][grad]") {
+  for (const auto& c : kDirectCases) {
+    for (Activation a : {Activation::linear, Activation::elu}) {
+      Conv2D<double> conv(c.filters, c.kernel, strides = c.strides, padding = c.padding, activation = a);
+      testing::GradientCheckOptions opt;
+      opt.batch = 5;  // more than one group of images in dW's sum
+      const auto r = testing::check_layer_gradients(conv, Shape{c.h, c.w, c.channels}, opt);
+      INFO(c.h << "x" << c.w << "x" << c.channels << " -> " << conv.config_string() << ": " << r.worst);
+      CHECK(r.passed());
+      CHECK(r.input_grad_norm > 1e-3);
+      CHECK(r.param_grad_norm > 1e-3);
+    }
+  }
+}
+
+namespace {
+
+// y, dx and the gradients of one forward and backward pass of a standalone Conv2D, in one vector.
+template <class T>
+std::vector<T> conv_pass(const ConvCase& c, Index batch) {
+  Conv2D<T> conv(c.filters, c.kernel, strides = c.strides, padding = c.padding, activation = Activation::elu);
+  const Shape in{c.h, c.w, c.channels};
+  conv.setup(in);
+  std::vector<T> params(std::size_t(conv.param_count())), grads(params.size());
+  conv.bind(params.data(), grads.data());
+  Rng rng(7);
+  for (auto& p : params) p = T(rng.uniform(-0.5, 0.5));
+  Tensor<T> x(in.with_batch(batch)), y(conv.output_shape().with_batch(batch)), dy(y.shape()), dx(x.shape());
+  for (auto& v : x) v = T(rng.uniform(-1, 1));
+  for (auto& v : dy) v = T(rng.uniform(-1, 1));
+  conv.forward(x.view(), y.view());
+  conv.backward(x.view(), y.view(), dy.view(), dx.view());
+  std::vector<T> out(y.begin(), y.end());
+  out.insert(out.end(), dx.begin(), dx.end());
+  out.insert(out.end(), grads.begin(), grads.end());
+  return out;
+}
+
+// Turns the direct kernels off for one scope.
+struct WithoutDirectConv {
+  WithoutDirectConv() { detail::direct_conv_enabled() = false; }
+  ~WithoutDirectConv() { detail::direct_conv_enabled() = true; }
+};
+
+}  // namespace
+
+TEST_CASE("Conv2D's direct kernels compute what im2col and GEMM compute", "[conv]") {
+  for (const auto& c : kDirectCases) {
+    const auto direct = conv_pass<double>(c, 6);
+    std::vector<double> through_gemm;
+    {
+      WithoutDirectConv off;
+      through_gemm = conv_pass<double>(c, 6);
+    }
+    INFO(c.h << "x" << c.w << "x" << c.channels << " -> " << c.filters << " filters");
+    REQUIRE(direct.size() == through_gemm.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < direct.size(); ++i)
+      worst = std::max(worst, std::abs(direct[i] - through_gemm[i]) / (1.0 + std::abs(through_gemm[i])));
+    CHECK(worst < 1e-12);
+  }
+}
+
+TEST_CASE("Conv2D's direct kernels give the same bits with 1 and 2 threads", "[conv]") {
+  const int before = num_threads();
+  for (const auto& c : kDirectCases) {
+    set_num_threads(1);
+    const auto one = conv_pass<float>(c, 9);
+    set_num_threads(2);
+    const auto two = conv_pass<float>(c, 9);
+    INFO(c.h << "x" << c.w << "x" << c.channels << " -> " << c.filters << " filters");
+    CHECK(one == two);
+  }
+  set_num_threads(before);
+}
+
 TEST_CASE("Conv2DTranspose backward matches finite differences", "[conv][grad]") {
   for (const auto& c : kCases) {
     for (Activation a : {Activation::linear, Activation::relu, Activation::tanh}) {
@@ -287,26 +375,29 @@ TEST_CASE("'same' padding goes where TensorFlow puts it: 9x8 image, kernel 3, st
 }
 
 TEST_CASE("Conv2D backward uses the x it is given, not a stale forward pass", "[conv][grad]") {
-  // dW = im2col(x)^T dz: backward must take it from its argument, also when the last forward
-  // ran on another input or never ran.
+  // dW = im2col(x)^T dz (or the same from the framed x): backward must take it from its
+  // argument, also when the last forward ran on another input or never ran.
   const Shape in{6, 5, 2};
-  auto dW_of = [&](bool forward_first_on_other) {
-    Standalone<Conv2D<double>> s(Conv2D<double>(3, 3, strides = 2, padding = Padding::same, activation = Activation::tanh), in, 21);
-    const auto x = random_tensor(in.with_batch(2), 22), other = random_tensor(in.with_batch(2), 23);
-    Tensor<double> y(s.layer.output_shape().with_batch(2)), dy(y.shape(), 0.5), dx(x.shape());
-    if (forward_first_on_other) {
-      Tensor<double> y_other(y.shape());
-      s.layer.forward(x.view(), y.view());                 // y for x ...
-      s.layer.forward(other.view(), y_other.view());       // ... but the last forward saw `other`
-    } else {
-      s.layer.forward(x.view(), y.view());
-    }
-    s.layer.backward(x.view(), y.view(), dy.view(), dx.view());
-    return s.grads;
-  };
-  const auto reference = dW_of(false), after_other = dW_of(true);
-  REQUIRE(reference.size() == after_other.size());
-  for (std::size_t i = 0; i < reference.size(); ++i) CHECK(after_other[i] == Approx(reference[i]).epsilon(1e-14));
+  // Stride 2 goes through im2col, 8 filters at stride 1 through the framed images.
+  for (const Index stride : {2, 1}) {
+    auto dW_of = [&](bool forward_first_on_other) {
+      Standalone<Conv2D<double>> s(Conv2D<double>(stride == 2 ? 3 : 8, 3, strides = stride, padding = Padding::same, activation = Activation::tanh), in, 21);
+      const auto x = random_tensor(in.with_batch(2), 22), other = random_tensor(in.with_batch(2), 23);
+      Tensor<double> y(s.layer.output_shape().with_batch(2)), dy(y.shape(), 0.5), dx(x.shape());
+      if (forward_first_on_other) {
+        Tensor<double> y_other(y.shape());
+        s.layer.forward(x.view(), y.view());                 // y for x ...
+        s.layer.forward(other.view(), y_other.view());       // ... but the last forward saw `other`
+      } else {
+        s.layer.forward(x.view(), y.view());
+      }
+      s.layer.backward(x.view(), y.view(), dy.view(), dx.view());
+      return s.grads;
+    };
+    const auto reference = dW_of(false), after_other = dW_of(true);
+    REQUIRE(reference.size() == after_other.size());
+    for (std::size_t i = 0; i < reference.size(); ++i) CHECK(after_other[i] == Approx(reference[i]).epsilon(1e-14));
+  }
 }
 
 TEST_CASE("Layers check the shapes of the views they are given", "[conv][shape]") {

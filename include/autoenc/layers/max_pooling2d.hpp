@@ -172,11 +172,13 @@ class MaxPooling2D : public Layer<T> {
                 for (Index q = (r == rb ? cb + 1 : cb); q < ce; ++q) {
                   const std::int32_t off = static_cast<std::int32_t>((r * W + q) * C);
                   const T* v = xs + off;
-                  for (Index c = 0; c < C; ++c)
-                    if (v[c] > best[c]) {
-                      best[c] = v[c];
-                      a[c] = off + static_cast<std::int32_t>(c);
-                    }
+                  // Both written every time (a select, not a branch), so that the loop runs
+                  // on vectors of channels.
+                  for (Index c = 0; c < C; ++c) {
+                    const bool larger = v[c] > best[c];
+                    best[c] = larger ? v[c] : best[c];
+                    a[c] = larger ? off + static_cast<std::int32_t>(c) : a[c];
+                  }
                 }
             }
           }
