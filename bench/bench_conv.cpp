@@ -63,7 +63,9 @@ void BM_Conv(benchmark::State& state) {
 }
 
 // The autoencoder zoo's 3x3 'same' convolutions (docs/zoo.md), batch 128: the first layer, a
-// middle one, and the last layers back to one channel (the one-filter path).
+// middle one, and the last layers back to one channel. direct = 1: the layer's own choice
+// (these stride-1 layers take the direct kernels of conv_direct.hpp); 0: im2col and GEMM (the
+// one-filter layers: their single-filter path).
 struct ZooCase {
   ae::Index hw, c, filters;
 };
@@ -73,12 +75,14 @@ template <bool kBackward>
 void BM_ZooConv(benchmark::State& state) {
   const ZooCase& k = kZooCases[state.range(0)];
   ae::set_num_threads(static_cast<int>(state.range(1)));
+  ae::detail::direct_conv_enabled() = state.range(2) != 0;
   const ae::Index batch = 128;
   ae::Sequential<float> model({k.hw, k.hw, k.c});
   model.add(ae::Conv2D<float>(k.filters, 3, ae::padding = "same", ae::activation = "relu"));
   model.build(1);
   const double flops = 2.0 * double(batch * k.hw * k.hw) * 9.0 * double(k.c) * double(k.filters);
   time_layer<kBackward>(state, model, batch, flops, "");
+  ae::detail::direct_conv_enabled() = true;
 }
 
 // Four layers of each table, with 1 and 2 threads.
@@ -91,8 +95,17 @@ void args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_TEMPLATE(BM_Conv, false)->Name("BM_ConvForward")->Apply(args);
 BENCHMARK_TEMPLATE(BM_Conv, true)->Name("BM_ConvForwardBackward")->Apply(args);
-BENCHMARK_TEMPLATE(BM_ZooConv, false)->Name("BM_ZooConvForward")->Apply(args);
-BENCHMARK_TEMPLATE(BM_ZooConv, true)->Name("BM_ZooConvForwardBackward")->Apply(args);
+// The zoo's layers, each with the direct kernels and without.
+void zoo_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"layer", "threads", "direct"});
+  for (int t : {1, 2})
+    for (int i = 0; i < 4; ++i)
+      for (int direct : {1, 0}) b->Args({i, t, direct});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK_TEMPLATE(BM_ZooConv, false)->Name("BM_ZooConvForward")->Apply(zoo_args);
+BENCHMARK_TEMPLATE(BM_ZooConv, true)->Name("BM_ZooConvForwardBackward")->Apply(zoo_args);
 
 }  // namespace
 
