@@ -18,14 +18,20 @@ namespace detail {
 // About 16k elements per chunk: enough to amortise the threading, small enough to spread.
 inline Index rows_per_chunk(Index channels) { return std::max<Index>(1, 16384 / std::max<Index>(channels, 1)); }
 
+/// The forward end over `rows` rows, on the calling thread.
+template <class T>
+void add_bias_and_activate_rows(T* y, Index rows, Index channels, const T* bias, Activation activation) {
+  for (Index r = 0; r < rows; ++r) {
+    T* row = y + r * channels;
+    for (Index c = 0; c < channels; ++c) row[c] += bias[c];
+  }
+  activation_forward(activation, y, rows * channels);
+}
+
 template <class T>
 void add_bias_and_activate(T* y, Index rows, Index channels, const T* bias, Activation activation) {
   parallel_for_range(rows, rows_per_chunk(channels), [&](Index r0, Index r1) {
-    for (Index r = r0; r < r1; ++r) {
-      T* row = y + r * channels;
-      for (Index c = 0; c < channels; ++c) row[c] += bias[c];
-    }
-    activation_forward(activation, y + r0 * channels, (r1 - r0) * channels);
+    add_bias_and_activate_rows(y + r0 * channels, r1 - r0, channels, bias, activation);
   });
 }
 

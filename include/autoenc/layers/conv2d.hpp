@@ -71,21 +71,25 @@ class Conv2D : public Layer<T> {
   /// matrix-vector product is not worth copying every window for.
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    // The direct kernels add the bias and apply the activation to each image as it is done.
+    const auto finish_image = [&](T* image) {
+      detail::add_bias_and_activate_rows(image, geometry_.out_h * geometry_.out_w, s_.filters, bias_data(),
+                                         this->applied_activation());
+    };
     if (direct_weights()) {
       frames_of(x);
       detail::with_direct_conv_width(s_.filters, [&](auto width) {
-        detail::direct_conv_forward<T, decltype(width)::value>(frames_.data(), batch, frame_, this->params(), y.data);
+        detail::direct_conv_forward<T, decltype(width)::value>(frames_.data(), batch, frame_, this->params(), y.data,
+                                                               finish_image);
       });
-      detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
       return;
     }
     if (direct_single_filter()) {
       frames_of(x);
       detail::with_direct_conv_width(channels_, [&](auto width) {
         detail::direct_single_filter_forward<T, decltype(width)::value>(frames_.data(), batch, frame_, this->params(),
-                                                                        y.data);
+                                                                        y.data, finish_image);
       });
-      detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
       return;
     }
     if (s_.filters == 1) {

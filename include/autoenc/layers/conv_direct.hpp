@@ -139,10 +139,18 @@ struct DirectConvTile {
   static constexpr int kBlock = std::max(1, kDirectConvAccumulators / kPackets);
 };
 
+/// Does nothing to a finished image: what the input gradient does after the forward sum.
+struct LeaveImage {
+  template <class T>
+  void operator()(T*) const {}
+};
+
 /// z (batch, out_h, out_w, kFilters) = the convolution of the framed images with `kernel`
-/// (taps, kFilters), before bias and activation.
-template <class T, int kFilters>
-void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const T* kernel, T* z) {
+/// (taps, kFilters); then finish(image's z) on each image while it is in cache (the bias and the
+/// activation, for a layer's forward pass).
+template <class T, int kFilters, class Finish = LeaveImage>
+void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const T* kernel, T* z,
+                         Finish&& finish = Finish()) {
   namespace ei = Eigen::internal;
   using Tile = DirectConvTile<T, kFilters>;
   using Packet = typename Tile::Packet;
@@ -186,6 +194,7 @@ void direct_conv_forward(const T* frames, Index batch, const ConvFrame& f, const
         for (int v = 0; v < kPackets; ++v) ei::pstoreu(dst + v * kLanes, acc[r][v]);
       }
     }
+    finish(out);
   });
 }
 
@@ -297,9 +306,10 @@ void flip_kernel(const T* kernel, Index kh, Index kw, Index channels, Index filt
 
 /// One filter with kChannels input channels: z[k] = sum over (p, q) of the window's kChannels
 /// values at (p, q) times W[p, q, :], a dot product taken kChannels values at a time (the filter
-/// dimension, one value, leaves nothing to vectorise over).
-template <class T, int kChannels>
-void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame& f, const T* kernel, T* z) {
+/// dimension, one value, leaves nothing to vectorise over); then finish(image's z) on each image.
+template <class T, int kChannels, class Finish>
+void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame& f, const T* kernel, T* z,
+                                  Finish&& finish) {
   namespace ei = Eigen::internal;
   using Tile = DirectConvTile<T, kChannels>;
   using Packet = typename Tile::Packet;
@@ -340,6 +350,7 @@ void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame&
         out[i * f.out_w + j] = ei::predux(sum);
       }
     }
+    finish(out);
   });
 }
 
