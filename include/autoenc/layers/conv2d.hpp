@@ -107,45 +107,59 @@ class Conv2D : public Layer<T> {
   /// (each computed straight from the framed images where conv_direct.hpp applies).
   void backward_impl(TensorView<const T> x, TensorView<const T> y, TensorView<const T> dy,
                      TensorView<T> dx) override {
-    const Index batch = x.batch(), pixels = batch * geometry_.out_h * geometry_.out_w;
+    const Index batch = x.batch(), image_size = geometry_.out_h * geometry_.out_w * s_.filters;
+    const Index pixels = batch * geometry_.out_h * geometry_.out_w;
     dz_.resize(Shape{pixels, s_.filters});
-    const bool direct = direct_weights() || direct_single_filter();  // the direct kernels sum db with dW
-    detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters, this->applied_activation(),
-                                         direct ? nullptr : this->grads() + patch() * s_.filters);
+    const bool direct = direct_weights() || direct_single_filter(), direct_dx = dx && direct_input_grad();
+    // dx = the forward sum over the framed dz, with the kernel flipped (conv_direct.hpp).
+    const detail::ConvFrame dz_frame = detail::input_grad_frame(geometry_, s_.filters);
+    if (direct_dx) dz_frames_.resize(std::size_t(batch * dz_frame.stride()));
+    // dz = dy f'(z) of images [first, last), and its framed copy for dx.
+    const auto dz_of_images = [&](Index first, Index last) {
+      const Index begin = first * image_size;
+      activation_backward(this->applied_activation(), y.data + begin, dy.data + begin, dz_.data() + begin,
+                          (last - first) * image_size);
+      if (direct_dx)
+        for (Index n = first; n < last; ++n)
+          detail::frame_image(dz_.data() + n * image_size, geometry_.out_h, geometry_.out_w, dz_frame,
+                              dz_frames_.data() + n * dz_frame.stride());
+    };
     if (direct) {
-      // The framed x, kept from the forward pass when x is that pass's input.
+      // Image group by image group: dz, then the group's share of dW and db while dz is in cache.
+      // The framed x is kept from the forward pass when x is that pass's input.
       if (x.data != frames_source_.data || x.shape != frames_source_.shape) frames_of(x);
       if (s_.filters == 1)
         detail::with_direct_conv_width(channels_, [&](auto width) {
-          detail::direct_single_filter_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch,
-                                                                              frame_, dkernel_per_image_, this->grads());
+          detail::direct_single_filter_weight_grad<T, decltype(width)::value>(
+              frames_.data(), dz_.data(), batch, frame_, dkernel_per_image_, this->grads(), dz_of_images);
         });
       else
         detail::with_direct_conv_width(s_.filters, [&](auto width) {
           detail::direct_conv_weight_grad<T, decltype(width)::value>(frames_.data(), dz_.data(), batch, frame_,
-                                                                     dkernel_per_image_, this->grads());
+                                                                     dkernel_per_image_, this->grads(), dz_of_images);
         });
-    } else if (s_.filters == 1) {
-      detail::single_filter_conv_weight_grad(x.data, dz_.data(), batch, channels_, geometry_, dkernel_per_image_,
-                                             this->grads());
     } else {
-      // cols = im2col(x), kept from the forward pass when x is that pass's input.
-      if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
-      MatrixMap<T> dW(this->grads(), patch(), s_.filters);
-      detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(),
-                   static_cast<const Tensor<T>&>(dz_).matrix());
+      detail::activation_and_bias_backward(y.data, dy.data, dz_.data(), pixels, s_.filters, this->applied_activation(),
+                                           this->grads() + patch() * s_.filters);
+      if (direct_dx) detail::frame_images(dz_.data(), batch, geometry_.out_h, geometry_.out_w, dz_frame, dz_frames_.data());
+      if (s_.filters == 1) {
+        detail::single_filter_conv_weight_grad(x.data, dz_.data(), batch, channels_, geometry_, dkernel_per_image_,
+                                               this->grads());
+      } else {
+        // cols = im2col(x), kept from the forward pass when x is that pass's input.
+        if (x.data != cols_source_.data || x.shape != cols_source_.shape) im2col_of(x);
+        MatrixMap<T> dW(this->grads(), patch(), s_.filters);
+        detail::gemm(dW, static_cast<const Tensor<T>&>(cols_).matrix().transpose(),
+                     static_cast<const Tensor<T>&>(dz_).matrix());
+      }
     }
     if (!dx) return;
-    if (direct_input_grad()) {
-      // dx = the forward sum over the framed dz, with the kernel flipped (conv_direct.hpp).
-      const detail::ConvFrame f = detail::input_grad_frame(geometry_, s_.filters);
-      dz_frames_.resize(std::size_t(batch * f.stride()));
-      detail::frame_images(dz_.data(), batch, geometry_.out_h, geometry_.out_w, f, dz_frames_.data());
+    if (direct_dx) {
       detail::flip_kernel(this->params(), s_.kernel_size.height, s_.kernel_size.width, channels_, s_.filters,
                           flipped_kernel_);
       detail::with_direct_conv_width(channels_, [&](auto width) {
-        detail::direct_conv_forward<T, decltype(width)::value>(dz_frames_.data(), batch, f, flipped_kernel_.data(),
-                                                               dx.data);
+        detail::direct_conv_forward<T, decltype(width)::value>(dz_frames_.data(), batch, dz_frame,
+                                                               flipped_kernel_.data(), dx.data);
       });
     } else if (s_.filters == 1) {
       detail::single_filter_conv_input_grad(dz_.data(), this->params(), batch, channels_, geometry_, dx.data);

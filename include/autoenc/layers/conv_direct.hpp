@@ -95,33 +95,34 @@ inline ConvFrame input_grad_frame(const ConvGeometry& g, Index filters) {
   return f;
 }
 
-/// frames = each image of `images` (batch, h, w, f.channels) placed in its zero frame. Rows and
-/// columns of the image that fall outside the frame (a 'valid' convolution's unused border) are
-/// left out.
+/// frame = an image (h, w, f.channels) placed in its zero frame. Rows and columns of the image
+/// that fall outside the frame (a 'valid' convolution's unused border) are left out.
 template <class T>
-void frame_images(const T* images, Index batch, Index h, Index w, const ConvFrame& f, T* frames) {
+void frame_image(const T* image, Index h, Index w, const ConvFrame& f, T* frame) {
   const Index c = f.channels;
   const Index row0 = std::max<Index>(0, -f.pad_top), row1 = std::min(h, f.height - f.pad_top);
   const Index col0 = std::max<Index>(0, -f.pad_left), col1 = std::min(w, f.width - f.pad_left);
-  parallel_for(batch, [&](Index n) {
-    const T* image = images + n * h * w * c;
-    T* frame = frames + n * f.stride();
-    if (row1 <= row0 || col1 <= col0) {
-      std::fill(frame, frame + f.stride(), T(0));
-      return;
-    }
-    // Zero above the image, image rows with zeros left and right of them, zero below (and the
-    // slack): every value written once.
-    T* at = frame;
-    const auto zero_until = [&](T* end) { std::fill(at, end, T(0)); at = end; };
-    for (Index r = row0; r < row1; ++r) {
-      T* dst = frame + ((r + f.pad_top) * f.width + col0 + f.pad_left) * c;
-      zero_until(dst);
-      std::memcpy(dst, image + (r * w + col0) * c, sizeof(T) * std::size_t((col1 - col0) * c));
-      at = dst + (col1 - col0) * c;
-    }
-    zero_until(frame + f.stride());
-  });
+  if (row1 <= row0 || col1 <= col0) {
+    std::fill(frame, frame + f.stride(), T(0));
+    return;
+  }
+  // Zero above the image, image rows with zeros left and right of them, zero below (and the
+  // slack): every value written once.
+  T* at = frame;
+  for (Index r = row0; r < row1; ++r) {
+    T* dst = frame + ((r + f.pad_top) * f.width + col0 + f.pad_left) * c;
+    std::fill(at, dst, T(0));
+    std::memcpy(dst, image + (r * w + col0) * c, sizeof(T) * std::size_t((col1 - col0) * c));
+    at = dst + (col1 - col0) * c;
+  }
+  std::fill(at, frame + f.stride(), T(0));
+}
+
+/// frame_image for each image of the batch (batch, h, w, f.channels), one after the other in
+/// `frames`.
+template <class T>
+void frame_images(const T* images, Index batch, Index h, Index w, const ConvFrame& f, T* frames) {
+  parallel_for(batch, [&](Index n) { frame_image(images + n * h * w * f.channels, h, w, f, frames + n * f.stride()); });
 }
 
 /// offset(t) = (p frame_w + q) C + c of tap t = (p, q, c), numbered in the kernel's row order.
@@ -264,12 +265,19 @@ void direct_conv_weight_grad_group(const T* frames, const T* dz, Index first, In
   }
 }
 
+/// Does nothing before a group's sums.
+struct NothingToPrepare {
+  void operator()(Index, Index) const {}
+};
+
 /// dW (taps, kFilters) = sum over images n and output pixels (i, j) of the framed input's window
 /// times dz[n, i, j, :], and db (kFilters, right after dW, as a layer's gradients are laid out)
 /// = sum of dz over the pixels. `partial` is scratch space that keeps its capacity.
-template <class T, int kFilters>
+/// prepare(first, last) runs before the sums of images [first, last), on the thread that takes
+/// them: a layer computes those images' dz there, so that the sums read it from cache.
+template <class T, int kFilters, class Prepare = NothingToPrepare>
 void direct_conv_weight_grad(const T* frames, const T* dz, Index batch, const ConvFrame& f, std::vector<T>& partial,
-                             T* dw_db) {
+                             T* dw_db, Prepare&& prepare = Prepare()) {
   const Index taps = f.kernel_h * f.kernel_w * f.channels, size = (taps + 1) * kFilters;
   const Index groups = ceil_div(batch, kDirectConvImagesPerGroup), pixels = f.out_h * f.out_w;
   // A block of taps fills the registers; with few taps (9 for one input channel), a half block
@@ -280,6 +288,7 @@ void direct_conv_weight_grad(const T* frames, const T* dz, Index batch, const Co
   parallel_for(groups, [&](Index g) {
     T* sum = partial.data() + g * size;
     const Index first = g * kDirectConvImagesPerGroup, last = std::min(batch, first + kDirectConvImagesPerGroup);
+    prepare(first, last);
     if (half)
       direct_conv_weight_grad_group<T, kFilters, kHalf>(frames, dz, first, last, f, sum);
     else
@@ -357,10 +366,10 @@ void direct_single_filter_forward(const T* frames, Index batch, const ConvFrame&
 /// One filter: dW[p, q, :] = sum over images and output pixels k of dz[k] times the window's
 /// kChannels values at (p, q). One (p, q) at a time, over four pixels at once (four partial sums,
 /// added in order at the end, so that the multiply-adds do not wait on each other); and db, right
-/// after dW, the sum of dz.
-template <class T, int kChannels>
+/// after dW, the sum of dz. prepare(first, last) as for direct_conv_weight_grad.
+template <class T, int kChannels, class Prepare = NothingToPrepare>
 void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch, const ConvFrame& f,
-                                      std::vector<T>& partial, T* dw_db) {
+                                      std::vector<T>& partial, T* dw_db, Prepare&& prepare = Prepare()) {
   namespace ei = Eigen::internal;
   using Tile = DirectConvTile<T, kChannels>;
   using Packet = typename Tile::Packet;
@@ -372,6 +381,7 @@ void direct_single_filter_weight_grad(const T* frames, const T* dz, Index batch,
   parallel_for(groups, [&](Index g) {
     T* sum = partial.data() + g * size;
     const Index first = g * kDirectConvImagesPerGroup, last = std::min(batch, first + kDirectConvImagesPerGroup);
+    prepare(first, last);
     for (Index p = 0; p < f.kernel_h; ++p)
       for (Index q = 0; q < f.kernel_w; ++q) {
         Packet acc[kUnroll][kPackets];
