@@ -138,10 +138,16 @@ void activation_backward(Activation a, const T* y_data, const T* dy_data, T* dz_
   const T selu_alpha = T(detail::kSeluAlpha), selu_scale = T(detail::kSeluScale);
   switch (a) {
     case Activation::linear: dz = dy; break;
-    case Activation::relu: dz = (y > T(0)).select(dy, T(0)); break;
+    // relu and elu as plain loops: clang leaves Eigen's select scalar here, and a select of
+    // the same values gives the same bits either way.
+    case Activation::relu:
+      for (Index i = 0; i < n; ++i) dz_data[i] = y_data[i] > T(0) ? dy_data[i] : T(0);
+      break;
     case Activation::sigmoid: dz = dy * y * (T(1) - y); break;
     case Activation::tanh: dz = dy * (T(1) - y.square()); break;
-    case Activation::elu: dz = (y > T(0)).select(dy, dy * (y + alpha)); break;
+    case Activation::elu:
+      for (Index i = 0; i < n; ++i) dz_data[i] = y_data[i] > T(0) ? dy_data[i] : dy_data[i] * (y_data[i] + alpha);
+      break;
     case Activation::selu:
       dz = (y > T(0)).select(selu_scale * dy, dy * (y + selu_scale * selu_alpha));
       break;
