@@ -1,6 +1,7 @@
 /// @file
-/// A direct convolution for stride-1 layers with few filters (8, 16 or 32): the sums are taken
-/// from a zero-padded copy of the images, with no im2col matrix and no GEMM.
+/// A direct convolution for thin stride-1 layers (8, 16 or 32 filters, or one filter over 8, 16
+/// or 32 channels): the sums are taken from a zero-padded copy of the images, with no im2col
+/// matrix and no GEMM.
 ///
 /// Why: im2col copies every window, kernel_h * kernel_w times the image (9 times for 3 x 3),
 /// and a GEMM whose result has 8 to 32 columns spends more time packing that copy than
