@@ -377,33 +377,27 @@ class KMeans {
   }
 
   /// out(s, j) = x_s . c_j for the four samples x_s at `rows` and every centre j < kp (8 or 16):
-  /// the E step's cross terms, kept in 4 x kp / 8 vector registers while the features stream
-  /// past (the centres, transposed and padded to kp columns, stay in L1). Each dot product is
-  /// the same sequence of operations whichever samples share the call, so a sample's scores do
-  /// not depend on its neighbours (the pruned E step below relies on it).
+  /// the E step's cross terms, kept in 4 vectors of kp lanes (4 or 8 registers, 4 with AVX-512)
+  /// while the features stream past (the centres, transposed and padded to kp columns, stay in
+  /// L1). Each dot product is the same sequence of operations whichever samples share the call,
+  /// so a sample's scores do not depend on its neighbours (the pruned E step below relies on it).
   static void cross_terms_4(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
     if (centers_t.cols() == 8)
-      cross_terms_4_blocked<1>(rows, centers_t, out, ld);
+      cross_terms_4_blocked<8>(rows, centers_t, out, ld);
     else
-      cross_terms_4_blocked<2>(rows, centers_t, out, ld);
+      cross_terms_4_blocked<16>(rows, centers_t, out, ld);
   }
-  template <int NB>
+  template <int KP>
   static void cross_terms_4_blocked(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
-    using V = Eigen::Array<T, 8, 1>;
-    V acc[4][NB];
-    for (auto& a : acc)
-      for (auto& v : a) v.setZero();
+    using V = Eigen::Array<T, KP, 1>;  // one lane per centre: lane j sums x_f c_jf over f in order
+    V acc[4];
+    for (auto& a : acc) a.setZero();
     const Index d = centers_t.rows();
     for (Index f = 0; f < d; ++f) {
-      V c[NB];
-      for (int b = 0; b < NB; ++b) c[b] = Eigen::Map<const V>(centers_t.data() + f * centers_t.cols() + 8 * b);
-      for (int s = 0; s < 4; ++s) {
-        const T xs = rows[std::size_t(s)][f];
-        for (int b = 0; b < NB; ++b) acc[s][b] += xs * c[b];
-      }
+      const V c = Eigen::Map<const V>(centers_t.data() + f * KP);
+      for (int s = 0; s < 4; ++s) acc[s] += rows[std::size_t(s)][f] * c;
     }
-    for (int s = 0; s < 4; ++s)
-      for (int b = 0; b < NB; ++b) Eigen::Map<V>(out + s * ld + 8 * b) = acc[s][b];
+    for (int s = 0; s < 4; ++s) Eigen::Map<V>(out + s * ld) = acc[s];
   }
 
   /// Hamerly's bounds, which let Lloyd's E step skip the samples whose label cannot change:
@@ -714,7 +708,8 @@ double KMeans<T>::run_lloyd(const Matrix& Xc, Matrix& centers, std::vector<int>&
   bool strict = false;
   int i = 0;
   for (; i < options_.max_iter; ++i) {
-    sums.reset(groups_for(n), k, Xc.cols());
+    // The pruned E step keeps the sums of the previous iteration and updates what changed.
+    if (!pruned || i == 0) sums.reset(groups_for(n), k, Xc.cols());
     if (pruned)
       assign_pruned(Xc, centers, labels, sums, bounds);
     else
@@ -771,21 +766,23 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
     thread_local Matrix D, tail_scores;
     thread_local std::vector<Index> pending;
     D.resize(4, kp);
+    std::uint32_t changed = 0;  // bit j: cluster j gained or lost a sample of this group
     // Lloyd's choice from a sample's scores (the lowest |c_j|^2 - 2 x.c_j, ties to the lowest j),
     // and the sample's new bounds from the best and second-best scores.
     auto settle = [&](Index sample, const T* dot) {
       int best = 0;
       T best_d = std::numeric_limits<T>::infinity(), second_d = std::numeric_limits<T>::infinity();
       for (Index j = 0; j < k; ++j) {
+        // Selects rather than branches: which centre wins is a coin toss for the samples that
+        // reach here, and a mispredicted branch per centre costs more than the selects.
         const T dj = c_sq(j) - 2 * dot[j];
-        if (dj < best_d) {
-          second_d = best_d;
-          best_d = dj, best = int(j);
-        } else if (dj < second_d) {
-          second_d = dj;
-        }
+        const bool nearer = dj < best_d;
+        second_d = nearer ? best_d : std::min(second_d, dj);
+        best = nearer ? int(j) : best;
+        best_d = nearer ? dj : best_d;
       }
       const std::size_t at = std::size_t(sample);
+      if (labels[at] != best && use_bounds) changed |= (1u << labels[at]) | (1u << best);
       labels[at] = best;
       const double err = gamma * (bounds.x_sq[at] + c_sq_max);
       bounds.upper[at] = std::sqrt(std::max(0.0, bounds.x_sq[at] + double(best_d) + err));
@@ -820,6 +817,10 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
       for (Index p = 0; p < m; p += 4) {
         std::array<const T*, 4> rows4;
         for (Index s = 0; s < 4; ++s) rows4[std::size_t(s)] = X.data() + pending[std::size_t(std::min(p + s, m - 1))] * d;
+        // The pending rows are scattered, so the hardware cannot guess them: ask for the next
+        // four while these four are scored.
+        for (Index s = p + 4; s < std::min(p + 8, m); ++s)
+          for (Index f = 0; f < d; f += 64 / Index(sizeof(T))) __builtin_prefetch(X.data() + pending[std::size_t(s)] * d + f);
         cross_terms_4(rows4, centers_t, &D(0, 0), kp);
         for (Index s = 0; s < std::min<Index>(4, m - p); ++s) settle(pending[std::size_t(p + s)], &D(s, 0));
       }
@@ -830,12 +831,22 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
         tail_scores.leftCols(k).noalias() = X.middleRows(r0 + body, rows - body).lazyProduct(centers.transpose());
         for (Index i = body; i < rows; ++i) settle(r0 + i, &tail_scores(i - body, 0));
       }
-      // The M step's sums, sample after sample as assign() adds them.
-      for (Index i = 0; i < rows; ++i) {
-        const int label = labels[std::size_t(r0 + i)];
-        sums.sums[std::size_t(g)].row(label) += X.row(r0 + i);
-        sums.counts[std::size_t(g)][std::size_t(label)] += 1;
-      }
+    }
+    // The M step's sums, sample after sample as assign() adds them. Each cluster's row of the
+    // group's sum depends only on which of the group's samples carry its label, so only the
+    // rows of clusters that gained or lost a sample are summed again (from zero, in sample
+    // order: the same bits as summing every row anew).
+    Matrix& group_sum = sums.sums[std::size_t(g)];
+    std::vector<double>& group_count = sums.counts[std::size_t(g)];
+    const std::uint32_t redo = use_bounds ? changed : (1u << k) - 1;
+    if (redo == 0) return;
+    for (Index j = 0; j < k; ++j)
+      if (redo >> j & 1u) group_sum.row(j).setZero(), group_count[std::size_t(j)] = 0;
+    for (Index i = g * per_group; i < std::min(n, (g + 1) * per_group); ++i) {
+      const int label = labels[std::size_t(i)];
+      if (!(redo >> label & 1u)) continue;
+      group_sum.row(label) += X.row(i);
+      group_count[std::size_t(label)] += 1;
     }
   });
   bounds.valid = true;
