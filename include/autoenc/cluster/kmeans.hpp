@@ -318,18 +318,29 @@ class KMeans {
   /// order is the same as on one process).
   void share_assignment(Index n, std::vector<int>& labels, Sums* sums) const;
 
+  /// What the E step needs of the centres: |c_j|^2, and the centres transposed (d x kp), k
+  /// padded with zero columns to kp, a multiple of 8, so that the inner loops vectorise.
+  struct CentreTerms {
+    Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq;
+    Matrix centers_t;
+    explicit CentreTerms(const Matrix& centers)
+        : c_sq(centers.rowwise().squaredNorm().transpose()),
+          centers_t(Matrix::Zero(centers.cols(), (centers.rows() + 7) / 8 * 8)) {
+      centers_t.leftCols(centers.rows()) = centers.transpose();
+    }
+  };
+
   /// E step over all samples: each sample's nearest centre (ties to the lowest index); with
   /// `sums`, also adds each sample to its cluster's sum in the same pass (the M step's input),
   /// so the data are read once per iteration.
   template <class XType>
   void assign(const XType& X, const Matrix& centers, std::vector<int>& labels,
               Sums* sums = nullptr) const {
-    const Index n = X.rows(), d = X.cols(), k = centers.rows();
-    const Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq = centers.rowwise().squaredNorm().transpose();
-    // The centres transposed (d x k), k padded to a multiple of 8 so the inner loop vectorises.
-    const Index kp = (k + 7) / 8 * 8;
-    Matrix centers_t = Matrix::Zero(d, kp);
-    centers_t.leftCols(k) = centers.transpose();
+    const Index n = X.rows(), k = centers.rows();
+    const CentreTerms terms(centers);
+    const auto& c_sq = terms.c_sq;
+    const Matrix& centers_t = terms.centers_t;
+    const Index kp = centers_t.cols();
     const Index groups = groups_for(n), per_group = detail::ceil_div(n, groups);
     const Index first_group = own_group(groups, 0), last_group = own_group(groups, 1);
     parallel_for(last_group - first_group, [&](Index own) {
@@ -338,18 +349,25 @@ class KMeans {
       for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
         const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
         // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, and only the last two terms differ between centres.
-        D.resize(rows, kp);
         if (kp <= 16) {
-          // Few centres: a register-blocked kernel, 4 samples x all centres at a time.
-          Index i = 0;
-          for (; i + 4 <= rows; i += 4)
-            cross_terms_4(four_rows(X, r0 + i), centers_t, &D(i, 0), kp);
-          if (i < rows) D.bottomRows(rows - i).leftCols(k).noalias() = X.middleRows(r0 + i, rows - i).lazyProduct(centers.transpose());
+          // Few centres: a register-blocked kernel scores the first rows / 4 * 4 samples,
+          // samples_per_call(kp) at a time (a last, partial call repeats its last sample into
+          // rows past the end), and one coefficient-wise product the rest.
+          const Index body = rows / 4 * 4, per_call = samples_per_call(kp);
+          D.resize(rows + 8, kp);
+          std::array<const T*, 8> at;
+          for (Index i = 0; i < body; i += per_call) {
+            for (Index s = 0; s < per_call; ++s) at[std::size_t(s)] = X.data() + (r0 + std::min(i + s, body - 1)) * X.outerStride();
+            cross_terms(at.data(), centers_t, &D(i, 0), kp);
+          }
+          if (body < rows) D.middleRows(body, rows - body).leftCols(k).noalias() = X.middleRows(r0 + body, rows - body).lazyProduct(centers.transpose());
         } else if (k <= kDirectCentres) {
           // A coefficient-wise product (each x.c a vectorised dot product): no GEMM packing,
           // which with few centres would cost as much as the arithmetic.
+          D.resize(rows, kp);
           D.leftCols(k).noalias() = X.middleRows(r0, rows).lazyProduct(centers.transpose());
         } else {
+          D.resize(rows, kp);
           D.noalias() = X.middleRows(r0, rows) * centers_t;
         }
         for (Index i = 0; i < rows; ++i) {
@@ -369,35 +387,35 @@ class KMeans {
     });
   }
 
-  /// The addresses of samples row .. row + 3 of X.
-  template <class XType>
-  static std::array<const T*, 4> four_rows(const XType& X, Index row) {
-    const T* x = X.data() + row * X.outerStride();
-    return {x, x + X.outerStride(), x + 2 * X.outerStride(), x + 3 * X.outerStride()};
-  }
+  /// How many samples cross_terms() scores per call: 8 when the kp lanes of a sample fit one
+  /// vector register (eight independent chains of fused multiply-adds hide their latency),
+  /// else 4 (eight would not fit in the registers).
+  static Index samples_per_call(Index kp) { return Eigen::internal::packet_traits<T>::size >= kp ? 8 : 4; }
 
-  /// out(s, j) = x_s . c_j for the four samples x_s at `rows` and every centre j < kp (8 or 16):
-  /// the E step's cross terms, kept in 4 vectors of kp lanes (4 or 8 registers, 4 with AVX-512)
-  /// while the features stream past (the centres, transposed and padded to kp columns, stay in
-  /// L1). Each dot product is the same sequence of operations whichever samples share the call,
-  /// so a sample's scores do not depend on its neighbours (the pruned E step below relies on it).
-  static void cross_terms_4(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
+  /// out(s, j) = x_s . c_j for the samples_per_call(kp) samples x_s at rows[s] and every centre
+  /// j < kp (8 or 16): the E step's cross terms, kept in one vector of kp lanes per sample while
+  /// the features stream past (the centres, transposed and padded to kp columns, stay in L1).
+  /// Each dot product is the same sequence of operations whichever samples share the call and
+  /// however many do, so a sample's scores do not depend on its neighbours (the pruned E step
+  /// below relies on it).
+  static void cross_terms(const T* const* rows, const Matrix& centers_t, T* out, Index ld) {
+    const bool eight = samples_per_call(centers_t.cols()) == 8;
     if (centers_t.cols() == 8)
-      cross_terms_4_blocked<8>(rows, centers_t, out, ld);
+      eight ? cross_terms_blocked<8, 8>(rows, centers_t, out, ld) : cross_terms_blocked<4, 8>(rows, centers_t, out, ld);
     else
-      cross_terms_4_blocked<16>(rows, centers_t, out, ld);
+      eight ? cross_terms_blocked<8, 16>(rows, centers_t, out, ld) : cross_terms_blocked<4, 16>(rows, centers_t, out, ld);
   }
-  template <int KP>
-  static void cross_terms_4_blocked(const std::array<const T*, 4>& rows, const Matrix& centers_t, T* out, Index ld) {
+  template <int S, int KP>
+  static void cross_terms_blocked(const T* const* rows, const Matrix& centers_t, T* out, Index ld) {
     using V = Eigen::Array<T, KP, 1>;  // one lane per centre: lane j sums x_f c_jf over f in order
-    V acc[4];
+    V acc[S];
     for (auto& a : acc) a.setZero();
     const Index d = centers_t.rows();
     for (Index f = 0; f < d; ++f) {
       const V c = Eigen::Map<const V>(centers_t.data() + f * KP);
-      for (int s = 0; s < 4; ++s) acc[s] += rows[std::size_t(s)][f] * c;
+      for (int s = 0; s < S; ++s) acc[s] += rows[s][f] * c;
     }
-    for (int s = 0; s < 4; ++s) Eigen::Map<V>(out + s * ld) = acc[s];
+    for (int s = 0; s < S; ++s) Eigen::Map<V>(out + s * ld) = acc[s];
   }
 
   /// Hamerly's bounds, which let Lloyd's E step skip the samples whose label cannot change:
@@ -415,6 +433,27 @@ class KMeans {
     std::vector<double> drift_own, drift_other;  // per centre: delta_j, and max over j' != j of delta_j'
     bool valid = false;                           // false: the next E step scores every sample
   };
+
+  /// The bounds' test for samples first .. first + count - 1: moves their bounds by the
+  /// centres' drift, then stands[i] = 1 if the label of sample first + i stands
+  /// (lower^2 - upper^2 > 2 err). No branch, so that it vectorises.
+  static void test_bounds(Bounds& bounds, const int* labels, Index first, Index count, double gamma, double c_sq_max,
+                          unsigned char* stands) {
+    test_bounds(bounds.upper.data() + first, bounds.lower.data() + first, bounds.x_sq.data() + first, labels + first,
+                bounds.drift_own.data(), bounds.drift_other.data(), count, gamma, c_sq_max, stands);
+  }
+  static void test_bounds(double* __restrict upper, double* __restrict lower, const double* __restrict x_sq,
+                          const int* __restrict labels, const double* __restrict drift_own,
+                          const double* __restrict drift_other, Index count, double gamma, double c_sq_max,
+                          unsigned char* __restrict stands) {
+    for (Index i = 0; i < count; ++i) {
+      const double u = upper[i] + drift_own[labels[i]], l = lower[i] - drift_other[labels[i]];
+      upper[i] = u;
+      lower[i] = l;
+      const double err = gamma * (x_sq[i] + c_sq_max);
+      stands[i] = (l > u) & ((l - u) * (l + u) > 2 * err);
+    }
+  }
 
   /// Whether Lloyd's E step skips samples through Bounds: up to 16 centres (the register-blocked
   /// kernel, whose scores do not depend on which samples share a call).
@@ -750,11 +789,10 @@ template <class T>
 void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vector<int>& labels, Sums& sums,
                               Bounds& bounds) const {
   const Index n = X.rows(), d = X.cols(), k = centers.rows();
-  // The same centre terms as assign(): |c|^2 and the transposed centres padded to kp columns.
-  const Eigen::Matrix<T, 1, Eigen::Dynamic> c_sq = centers.rowwise().squaredNorm().transpose();
-  const Index kp = (k + 7) / 8 * 8;
-  Matrix centers_t = Matrix::Zero(d, kp);
-  centers_t.leftCols(k) = centers.transpose();
+  const CentreTerms terms(centers);  // the same as assign()'s
+  const auto& c_sq = terms.c_sq;
+  const Matrix& centers_t = terms.centers_t;
+  const Index kp = centers_t.cols();
   // err_i = gamma (|x_i|^2 + max_j |c_j|^2) bounds each score's rounding (see Bounds).
   const double gamma = 4.0 * double(d + 2) * double(std::numeric_limits<T>::epsilon()) + 1e-10;
   const double c_sq_max = 1.01 * double(c_sq.maxCoeff());
@@ -765,7 +803,9 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
     const Index g = first_group + own;
     thread_local Matrix D, tail_scores;
     thread_local std::vector<Index> pending;
-    D.resize(4, kp);
+    thread_local std::vector<unsigned char> stands;
+    const Index per_call = samples_per_call(kp);
+    D.resize(8, kp);
     std::uint32_t changed = 0;  // bit j: cluster j gained or lost a sample of this group
     // Lloyd's choice from a sample's scores (the lowest |c_j|^2 - 2 x.c_j, ties to the lowest j),
     // and the sample's new bounds from the best and second-best scores.
@@ -791,38 +831,34 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
     };
     for (Index r0 = g * per_group; r0 < std::min(n, (g + 1) * per_group); r0 += kChunk) {
       const Index rows = std::min({kChunk, n - r0, (g + 1) * per_group - r0});
-      // assign() scores the chunk's samples four at a time and its last rows % 4 samples with
-      // one coefficient-wise product: score each sample the way assign() scores it.
+      // assign() scores the chunk's first rows / 4 * 4 samples with cross_terms() and the rest
+      // with one coefficient-wise product: score each sample the way assign() scores it.
       const Index body = rows / 4 * 4;
-      pending.clear();
+      Index m = 0;  // pending[0, m): the samples of the body to score
       bool tail_pending = false;
-      for (Index i = 0; i < rows; ++i) {
-        const std::size_t at = std::size_t(r0 + i);
-        if (use_bounds) {
-          const int label = labels[at];
-          double& u = bounds.upper[at];
-          double& l = bounds.lower[at];
-          u += bounds.drift_own[std::size_t(label)];
-          l -= bounds.drift_other[std::size_t(label)];
-          const double err = gamma * (bounds.x_sq[at] + c_sq_max);
-          if (l > u && (l - u) * (l + u) > 2 * err) continue;  // the label stands
+      pending.resize(std::size_t(kChunk));
+      if (use_bounds) {
+        stands.resize(std::size_t(kChunk));
+        test_bounds(bounds, labels.data(), r0, rows, gamma, c_sq_max, stands.data());
+        for (Index i = 0; i < body; ++i) {
+          pending[std::size_t(m)] = r0 + i;
+          m += !stands[std::size_t(i)];
         }
-        if (i < body)
-          pending.push_back(r0 + i);
-        else
-          tail_pending = true;
+        for (Index i = body; i < rows; ++i) tail_pending |= !stands[std::size_t(i)];
+      } else {
+        for (; m < body; ++m) pending[std::size_t(m)] = r0 + m;
+        tail_pending = body < rows;
       }
-      // The unsettled samples, four at a time (the last call repeats its last sample).
-      const Index m = Index(pending.size());
-      for (Index p = 0; p < m; p += 4) {
-        std::array<const T*, 4> rows4;
-        for (Index s = 0; s < 4; ++s) rows4[std::size_t(s)] = X.data() + pending[std::size_t(std::min(p + s, m - 1))] * d;
+      // The unsettled samples, per_call at a time (the last call repeats its last sample).
+      for (Index p = 0; p < m; p += per_call) {
+        std::array<const T*, 8> at;
+        for (Index s = 0; s < per_call; ++s) at[std::size_t(s)] = X.data() + pending[std::size_t(std::min(p + s, m - 1))] * d;
         // The pending rows are scattered, so the hardware cannot guess them: ask for the next
-        // four while these four are scored.
-        for (Index s = p + 4; s < std::min(p + 8, m); ++s)
+        // ones while these are scored.
+        for (Index s = p + per_call; s < std::min(p + 2 * per_call, m); ++s)
           for (Index f = 0; f < d; f += 64 / Index(sizeof(T))) __builtin_prefetch(X.data() + pending[std::size_t(s)] * d + f);
-        cross_terms_4(rows4, centers_t, &D(0, 0), kp);
-        for (Index s = 0; s < std::min<Index>(4, m - p); ++s) settle(pending[std::size_t(p + s)], &D(s, 0));
+        cross_terms(at.data(), centers_t, &D(0, 0), kp);
+        for (Index s = 0; s < std::min(per_call, m - p); ++s) settle(pending[std::size_t(p + s)], &D(s, 0));
       }
       if (tail_pending) {
         // The same expression into the same row layout (kp columns) as assign() uses, so that
