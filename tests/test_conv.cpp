@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <vector>
+
 #include <autoenc/autoenc.hpp>
 #include <autoenc/core/tensor_map.hpp>
 #include <autoenc/testing/gradient_check.hpp>
@@ -519,4 +522,32 @@ TEST_CASE("A whole CNN autoencoder's gradients match finite differences", "[conv
   INFO(bce.worst);
   CHECK(bce.gradient_norm > 1e-4);
   CHECK(bce.passed());
+}
+
+TEST_CASE("col2im over windows that tile the image writes each pixel as the general sum does", "[conv][determinism]") {
+  // stride = kernel and no padding (Conv2DTranspose(k, strides = k)): each pixel gets exactly
+  // one window's value, written as 0 + v, which is what filling with zeros and adding gives,
+  // -0.0 included (0 + -0 = +0). Checked against that general computation, bit for bit.
+  for (Index k : {1, 2, 3}) {
+    const Index channels = 3, batch = 2, in = 4;  // the transposed layer's input: 4 x 4 x channels
+    const ConvGeometry g = conv_transpose_geometry(in, in, {k, k}, {k, k}, Padding::same);
+    REQUIRE(g.in_h == in * k);
+    std::vector<float> cols(static_cast<std::size_t>(batch * g.out_h * g.out_w * g.patch_size(channels)));
+    Rng rng(7);
+    for (float& v : cols) v = rng.uniform() < 0.2 ? -0.0f : float(rng.uniform() - 0.5);
+    std::vector<float> image(static_cast<std::size_t>(batch * g.in_h * g.in_w * channels), 99.0f);
+    detail::col2im(cols.data(), batch, channels, g, image.data());
+    std::vector<float> expected(image.size(), 0.0f);
+    const Index row_len = g.patch_size(channels);
+    for (Index n = 0; n < batch; ++n)
+      for (Index i = 0; i < g.out_h; ++i)
+        for (Index j = 0; j < g.out_w; ++j)
+          for (Index p = 0; p < k; ++p)
+            for (Index q = 0; q < k; ++q)
+              for (Index c = 0; c < channels; ++c)
+                expected[std::size_t(((n * g.in_h + i * k + p) * g.in_w + j * k + q) * channels + c)] +=
+                    cols[std::size_t((((n * g.out_h + i) * g.out_w + j) * row_len) + (p * k + q) * channels + c)];
+    INFO("kernel = stride = " << k);
+    CHECK(std::memcmp(image.data(), expected.data(), image.size() * sizeof(float)) == 0);
+  }
 }
