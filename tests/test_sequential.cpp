@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -305,4 +306,41 @@ TEST_CASE("fit prints Keras progress lines to the log stream", "[sequential][pro
     model.fit(x, x, 1, 4, verbose = 0);
   }
   CHECK(quiet.str().empty());
+}
+
+TEST_CASE("A model flushes subnormal numbers to zero while it computes, and only then", "[sequential][denormals]") {
+  // One weight of 1e-20 times an input of 1e-20: 1e-40, below float's normal range (1.2e-38).
+  Sequential<float> model({1}, Dense<float>(1, "linear"));
+  model.build(1);
+  model.set_weights({Tensor<float>({1, 1}, 1e-20f), Tensor<float>({1}, 0.0f)});
+  const Tensor<float> x({1, 1}, 1e-20f);
+  struct RestoreSetting {
+    ~RestoreSetting() { set_flush_denormals(true); }
+  } restore;
+  const auto subnormal_survives = [] {
+    volatile float a = 1e-20f, b = 1e-20f;
+    const float product = a * b;
+    return std::fpclassify(product) == FP_SUBNORMAL;
+  };
+  const bool flushes_here = !subnormal_survives();  // a program may have set FTZ itself
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    REQUIRE(flush_denormals());
+    CHECK(model.predict(x, verbose = 0)[0] == 0.0f);
+    CHECK(model.forward_raw(x.view()).data[0] == 0.0f);
+    // The calling thread's own setting is back after the call.
+    CHECK(subnormal_survives() == !flushes_here);
+#if AUTOENC_HAS_MXCSR && defined(_OPENMP)
+    // And so is every thread's of the team the model used.
+    int threads_still_flushing = 0;
+#pragma omp parallel reduction(+ : threads_still_flushing)
+    threads_still_flushing += (_mm_getcsr() & 0x8040) != 0;
+    CHECK(threads_still_flushing == (flushes_here ? threads : 0));
+#endif
+    set_flush_denormals(false);
+    const float kept = model.predict(x, verbose = 0)[0];
+    if (!flushes_here) CHECK(std::fpclassify(kept) == FP_SUBNORMAL);
+    set_flush_denormals(true);
+  }
+  set_num_threads(2);
 }

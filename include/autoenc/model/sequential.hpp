@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/flush_denormals.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "../core/tensor.hpp"
@@ -529,6 +530,7 @@ std::string Sequential<T>::summary_string(const std::string& model_name) const {
 template <class T>
 History Sequential<T>::fit(const Tensor<T>& x, const Tensor<T>& y, const FitOptions<T>& options) {
   require_compiled("fit");
+  const FlushDenormalsGuard flush_denormals_guard;  // as TensorFlow: see core/flush_denormals.hpp
   const int epochs = options.epochs;
   const Index batch_size = options.batch_size;
   const bool shuffle = options.shuffle;
@@ -724,6 +726,7 @@ double Sequential<T>::sharded_step(const Tensor<T>& x, const Tensor<T>& y, const
 template <class T>
 double Sequential<T>::train_step(TensorView<const T> xb, TensorView<const T> yb) {
   require_compiled("train_step");
+  const FlushDenormalsGuard flush_denormals_guard;
   last_step_applied_ = false;
   const Index count = xb.batch();
   reserve(count);
@@ -801,6 +804,7 @@ TensorView<const T> Sequential<T>::forward_batch(TensorView<const T> x, Index n_
 template <class T>
 double Sequential<T>::evaluate_batches(TensorView<const T> x, TensorView<const T> y, Index batch_size, Verbosity verbose,
                                        Communicator* comm) {
+  const FlushDenormalsGuard flush_denormals_guard;
   const Index n = x.batch(), steps = detail::ceil_div(n, batch_size);
   reserve(std::min(batch_size, n));
   // With several processes, process p computes batches [p * steps / P, (p + 1) * steps / P).
@@ -875,6 +879,7 @@ void Sequential<T>::backward_batch(TensorView<const T> x, TensorView<const T> dy
 template <class T>
 TensorView<const T> Sequential<T>::forward_train(TensorView<const T> x) {
   require_built("forward_train");
+  const FlushDenormalsGuard flush_denormals_guard;
   if (x.shape.rank() == 0 || x.shape.without_batch() != input_shape_)
     throw ShapeError("forward_train: x has shape " + x.shape.to_string() + ", the model takes " +
                      input_shape_.to_batch_string());
@@ -890,6 +895,7 @@ TensorView<const T> Sequential<T>::forward_train(TensorView<const T> x) {
 template <class T>
 TensorView<const T> Sequential<T>::forward_raw(TensorView<const T> x) {
   require_built("forward_raw");
+  const FlushDenormalsGuard flush_denormals_guard;
   if (x.shape.rank() == 0 || x.shape.without_batch() != input_shape_)
     throw ShapeError("forward_raw: x has shape " + x.shape.to_string() + ", the model takes " +
                      input_shape_.to_batch_string());
@@ -899,6 +905,7 @@ TensorView<const T> Sequential<T>::forward_raw(TensorView<const T> x) {
 template <class T>
 void Sequential<T>::backward_train(TensorView<const T> x, TensorView<const T> dy, TensorView<T> dx) {
   require_built("backward_train");
+  const FlushDenormalsGuard flush_denormals_guard;
   if (dy.shape != output_shape().with_batch(x.batch()))
     throw ShapeError("backward_train: dy has shape " + dy.shape.to_string() + ", expected " +
                      output_shape().with_batch(x.batch()).to_string());
@@ -910,6 +917,7 @@ void Sequential<T>::backward_train(TensorView<const T> x, TensorView<const T> dy
 template <class T>
 bool Sequential<T>::apply_gradients() {
   require_compiled("apply_gradients");
+  const FlushDenormalsGuard flush_denormals_guard;
   if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(grads_.data(), grads_.size()).allFinite()) return false;
   if (!optimizer_->step(params_.data(), grads_.data(), params_.size()))
     throw NumericError("apply_gradients: the " + optimizer_->name() +
@@ -1005,6 +1013,7 @@ template <class T>
 Tensor<T> ModelSlice<T>::predict(const Tensor<T>& x, const EvaluateOptions& options) {
   Sequential<T>& m = *model_;
   m.require_built("predict");
+  const FlushDenormalsGuard flush_denormals_guard;
   m.check_data("predict", x, nullptr, options.batch_size);
   const Shape out_shape = output_shape();
   const Index n = x.dim(0), steps = detail::ceil_div(n, options.batch_size), row = out_shape.size();

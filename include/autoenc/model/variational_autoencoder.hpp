@@ -119,6 +119,7 @@ class VariationalAutoencoder : public Model<T> {
   /// Trains with a FitOptions (validation_data's y is ignored: a VAE reconstructs x).
   History fit(const Tensor<T>& x, const FitOptions<T>& options) {
     require_compiled("fit");
+    const FlushDenormalsGuard flush_denormals_guard;  // as TensorFlow: see core/flush_denormals.hpp
     check_input("fit", x);
     if (options.epochs < 0) throw ConfigError("fit: epochs must be >= 0, got " + std::to_string(options.epochs));
     if (options.batch_size <= 0) throw ConfigError("fit: batch_size must be > 0");
@@ -188,6 +189,7 @@ class VariationalAutoencoder : public Model<T> {
   /// updates all parts. Returns the batch's mean loss (before the update). A non-finite loss or
   /// gradient throws NumericError and leaves the weights as they were.
   double train_step(TensorView<const T> xb, Rng& rng) {
+    const FlushDenormalsGuard flush_denormals_guard;
     draw_eps(xb.batch(), rng);
     const double loss = compute_gradients(xb, static_cast<const Tensor<T>&>(eps_).view());
     if (!std::isfinite(loss))
@@ -205,6 +207,7 @@ class VariationalAutoencoder : public Model<T> {
   /// of it (in each part's gradients()); no update. With eps fixed the loss is a deterministic
   /// function of the weights: the finite-difference tests check these gradients.
   double compute_gradients(TensorView<const T> xb, TensorView<const T> eps) {
+    const FlushDenormalsGuard flush_denormals_guard;
     require_compiled("compute_gradients");
     const Index batch = xb.batch();
     check_eps(eps, batch);
@@ -247,6 +250,7 @@ class VariationalAutoencoder : public Model<T> {
 
   /// The batch's mean loss with the given eps, in inference mode, without gradients.
   double loss(TensorView<const T> xb, TensorView<const T> eps) {
+    const FlushDenormalsGuard flush_denormals_guard;
     require_compiled("loss");
     check_eps(eps, xb.batch());
     const TensorView<const T> h = encoder_.forward_raw(xb);
@@ -272,6 +276,7 @@ class VariationalAutoencoder : public Model<T> {
   /// evaluate with a VaeEvaluateOptions.
   double evaluate(const Tensor<T>& x, const VaeEvaluateOptions& options) {
     require_compiled("evaluate");
+    const FlushDenormalsGuard flush_denormals_guard;
     check_input("evaluate", x);
     if (options.batch_size <= 0) throw ConfigError("evaluate: batch_size must be > 0");
     Rng rng(options.seed);
