@@ -20,7 +20,7 @@ ae::Conv2D<float> conv3x3(ae::Index filters, const char* activation, const char*
   return ae::Conv2D<float>(filters, 3, ae::activation = activation, ae::padding = padding);
 }
 
-ae::Sequential<float> make_model(const std::string& name) {
+ae::Sequential<float> make_model(const std::string& name, const std::string& act) {
   using ae::MaxPooling2D;
   using ae::UpSampling2D;
   if (name == "conv")
@@ -36,10 +36,10 @@ ae::Sequential<float> make_model(const std::string& name) {
                                  conv3x3(1, "sigmoid"));
   using ae::Padding;
   return ae::Sequential<float>(
-      {28, 28, 1}, ae::Conv2D<float>(32, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = "elu"),
-      ae::Conv2D<float>(64, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = "elu"), ae::Flatten<float>(),
-      ae::Dense<float>(64, "elu"), ae::Dense<float>(3136, "elu"), ae::Reshape<float>({7, 7, 64}),
-      ae::Conv2DTranspose<float>(32, 2, ae::strides = 2, ae::padding = Padding::same, ae::activation = "elu"),
+      {28, 28, 1}, ae::Conv2D<float>(32, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = act),
+      ae::Conv2D<float>(64, 2, ae::strides = 2, ae::padding = Padding::valid, ae::activation = act), ae::Flatten<float>(),
+      ae::Dense<float>(64, act), ae::Dense<float>(3136, act), ae::Reshape<float>({7, 7, 64}),
+      ae::Conv2DTranspose<float>(32, 2, ae::strides = 2, ae::padding = Padding::same, ae::activation = act),
       ae::Conv2DTranspose<float>(1, 2, ae::strides = 2, ae::padding = Padding::same, ae::activation = "sigmoid"));
 }
 
@@ -51,10 +51,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Milliseconds per batch in each layer of a convolutional autoencoder"};
-  std::string model_name = "conv";
+  std::string model_name = "conv", activation = "elu";
   int threads = 2, batch = 128, repeats = 40;
-  app.add_option("--model", model_name, "conv, denoising (the zoo's) or chapter-cnn (elu)")
+  app.add_option("--model", model_name, "conv, denoising (the zoo's) or chapter-cnn")
       ->check(CLI::IsMember({"conv", "denoising", "chapter-cnn"}))
+      ->capture_default_str();
+  app.add_option("--activation", activation, "the chapter CNN's hidden activation")
+      ->check(CLI::IsMember({"elu", "relu"}))
       ->capture_default_str();
   app.add_option("--threads", threads, "threads")->capture_default_str();
   app.add_option("--batch", batch, "images per batch")->capture_default_str();
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   ae::set_num_threads(threads);
-  auto model = make_model(model_name);
+  auto model = make_model(model_name, activation);
   model.build(1);
   const auto layers = static_cast<std::size_t>(model.size());
   // activations[i] is layer i's input; gradients[i] the gradient with respect to it.
