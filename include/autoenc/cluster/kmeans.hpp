@@ -101,6 +101,32 @@ inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
 }
 
 namespace detail {
+/// out[0, d) = the sum of rows rows[0], ..., rows[count - 1] of the row-major matrix X (d
+/// columns), added one after the other to a zeroed row: (((0 + x_a) + x_b) + ...), the bits of
+/// `out.setZero(); for each row: out += x`. The running sums stay in registers, a block of
+/// columns at a time, and the rows a few places ahead are prefetched: they are scattered
+/// through X, so the hardware cannot guess them.
+template <class T>
+void sum_rows(const T* X, Index d, const Index* rows, Index count, T* out) {
+  constexpr Index kBlock = 4 * 64 / Index(sizeof(T));  // four cache lines of columns
+  constexpr Index kAhead = 8;                           // rows prefetched ahead
+  constexpr Index kLine = 64 / Index(sizeof(T));
+  for (Index c0 = 0; c0 < d; c0 += kBlock) {
+    const Index w = std::min(kBlock, d - c0);
+    T acc[kBlock] = {};
+    for (Index r = 0; r < count; ++r) {
+      if (r + kAhead < count)
+        for (Index c = 0; c < w; c += kLine) __builtin_prefetch(X + rows[r + kAhead] * d + c0 + c);
+      const T* x = X + rows[r] * d + c0;
+      if (w == kBlock) {
+        for (Index c = 0; c < kBlock; ++c) acc[c] += x[c];
+      } else {
+        for (Index c = 0; c < w; ++c) acc[c] += x[c];
+      }
+    }
+    std::copy(acc, acc + w, out + c0);
+  }
+}
 /// scikit-learn's _is_same_clustering: whether every label of labels1 goes with a single label of
 /// labels2 (the same partition up to a renumbering; one-way, so labels1 may be finer).
 inline bool is_same_clustering(const std::vector<int>& labels1, const std::vector<int>& labels2, int n_clusters) {
@@ -872,17 +898,29 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
     // group's sum depends only on which of the group's samples carry its label, so only the
     // rows of clusters that gained or lost a sample are summed again (from zero, in sample
     // order: the same bits as summing every row anew).
-    Matrix& group_sum = sums.sums[std::size_t(g)];
-    std::vector<double>& group_count = sums.counts[std::size_t(g)];
     const std::uint32_t redo = use_bounds ? changed : (1u << k) - 1;
     if (redo == 0) return;
-    for (Index j = 0; j < k; ++j)
-      if (redo >> j & 1u) group_sum.row(j).setZero(), group_count[std::size_t(j)] = 0;
-    for (Index i = g * per_group; i < std::min(n, (g + 1) * per_group); ++i) {
+    // The rows to sum, cluster by cluster, each cluster's in sample order (a counting sort).
+    thread_local std::vector<Index> members, starts;
+    const Index begin = g * per_group, end = std::min(n, (g + 1) * per_group);
+    starts.assign(std::size_t(k + 1), 0);
+    for (Index i = begin; i < end; ++i) {
       const int label = labels[std::size_t(i)];
-      if (!(redo >> label & 1u)) continue;
-      group_sum.row(label) += X.row(i);
-      group_count[std::size_t(label)] += 1;
+      starts[std::size_t(label + 1)] += redo >> label & 1u;
+    }
+    for (Index j = 0; j < k; ++j) starts[std::size_t(j + 1)] += starts[std::size_t(j)];
+    members.resize(std::size_t(end - begin));
+    for (Index i = begin; i < end; ++i) {
+      const int label = labels[std::size_t(i)];
+      if (redo >> label & 1u) members[std::size_t(starts[std::size_t(label)]++)] = i;
+    }
+    for (Index j = k; j-- > 0;) starts[std::size_t(j + 1)] = starts[std::size_t(j)];  // back to the starts
+    starts[0] = 0;
+    for (Index j = 0; j < k; ++j) {
+      if (!(redo >> j & 1u)) continue;
+      const Index count = starts[std::size_t(j + 1)] - starts[std::size_t(j)];
+      detail::sum_rows(X.data(), d, members.data() + starts[std::size_t(j)], count, sums.sums[std::size_t(g)].row(j).data());
+      sums.counts[std::size_t(g)][std::size_t(j)] = double(count);
     }
   });
   bounds.valid = true;
