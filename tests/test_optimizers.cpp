@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+#include <vector>
+
 #include <autoenc/autoenc.hpp>
 
 using namespace autoenc;
@@ -68,4 +71,29 @@ TEST_CASE("An update that overflows a parameter is reported as such", "[sgd][nan
   CHECK_THROWS_WITH(model.train_step(x.view(), y.view()),
                     Catch::Contains("NaN or infinite") && Catch::Contains("not of the step before"));
   CHECK(model.last_step_applied());
+}
+
+TEMPLATE_TEST_CASE("all_finite finds any NaN or infinity, wherever it is", "[optimizers][finite]", float, double) {
+  using T = TestType;
+  const T specials[] = {std::numeric_limits<T>::quiet_NaN(), -std::numeric_limits<T>::quiet_NaN(),
+                        std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity()};
+  // Finite values at the edges of the range pass: the largest, the smallest subnormal, -0.
+  std::vector<T> values(100003);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = T(i % 7) - T(3);
+  values[5] = std::numeric_limits<T>::max();
+  values[6] = -std::numeric_limits<T>::max();
+  values[7] = std::numeric_limits<T>::denorm_min();
+  values[8] = T(-0.0);
+  const Index n = Index(values.size());
+  CHECK(detail::all_finite(values.data(), n));
+  CHECK(detail::all_finite_parallel(values.data(), n));
+  for (T special : specials)
+    for (std::size_t at : {std::size_t(0), std::size_t(17), std::size_t(40000), values.size() - 1}) {
+      const T kept = values[at];
+      values[at] = special;
+      CHECK_FALSE(detail::all_finite(values.data(), n));
+      CHECK_FALSE(detail::all_finite_parallel(values.data(), n));
+      CHECK(detail::all_finite(values.data(), Index(at)));  // the values before it are finite
+      values[at] = kept;
+    }
 }

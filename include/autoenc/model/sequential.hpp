@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/finite.hpp"
 #include "../core/flush_denormals.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
@@ -742,7 +743,7 @@ double Sequential<T>::train_step(TensorView<const T> xb, TensorView<const T> yb)
       compute_loss<T>(loss_, output, yb, dy, loss_partials_, outputs_logits()) + regularization_loss();
   if (!std::isfinite(loss)) return loss;
   backward_batch(xb, dy);
-  if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(grads_.data(), grads_.size()).allFinite()) return loss;
+  if (!detail::all_finite_parallel(grads_.data(), grads_.size())) return loss;
   last_step_applied_ = true;
   // Finite gradients give finite updates (Adam refuses epsilon = 0), so this only fires when a
   // parameter overflows: the step is applied and cannot be taken back, and the error says so.
@@ -918,7 +919,7 @@ template <class T>
 bool Sequential<T>::apply_gradients() {
   require_compiled("apply_gradients");
   const FlushDenormalsGuard flush_denormals_guard;
-  if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(grads_.data(), grads_.size()).allFinite()) return false;
+  if (!detail::all_finite_parallel(grads_.data(), grads_.size())) return false;
   if (!optimizer_->step(params_.data(), grads_.data(), params_.size()))
     throw NumericError("apply_gradients: the " + optimizer_->name() +
                        " update made a parameter NaN or infinite (an overflow) although the gradients were finite");

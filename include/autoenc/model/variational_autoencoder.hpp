@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/finite.hpp"
 #include "../core/log.hpp"
 #include "../core/named_args.hpp"
 #include "../core/random.hpp"
@@ -450,7 +451,10 @@ class VariationalAutoencoder : public Model<T> {
   static void scale(Tensor<T>& t, T factor) {
     for (Index i = 0; i < t.size(); ++i) t[i] *= factor;
   }
-  static bool gradients_finite(const Sequential<T>& p) { return p.gradients().allFinite(); }
+  static bool gradients_finite(const Sequential<T>& p) {
+    const auto g = p.gradients();
+    return detail::all_finite_parallel(g.data(), g.size());
+  }
 
   Sequential<T> encoder_, decoder_, mean_head_, log_var_head_;
   Index latent_dim_;

@@ -12,6 +12,7 @@
 
 #include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/finite.hpp"
 #include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
 #include "optimizer.hpp"
@@ -96,7 +97,7 @@ class Adam : public Optimizer<T> {
       m = b1 * m + (T(1) - b1) * g;
       v = b2 * v + (T(1) - b2) * g.square();
       p -= lr_t * m / (v.sqrt() + eps);
-      if (!p.allFinite()) finite.store(false, std::memory_order_relaxed);  // the chunk is still in cache
+      if (!detail::all_finite(params + i0, len)) finite.store(false, std::memory_order_relaxed);  // the chunk is still in cache
     });
     return finite.load();
   }

@@ -9,6 +9,7 @@
 
 #include "../core/common_args.hpp"
 #include "../core/error.hpp"
+#include "../core/finite.hpp"
 #include "../core/named_args.hpp"
 #include "../core/parallel.hpp"
 #include "optimizer.hpp"
@@ -64,7 +65,7 @@ class SGD : public Optimizer<T> {
           params[i] -= lr * grads[i];
         }
       }
-      if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(params + i0, i1 - i0).allFinite())
+      if (!detail::all_finite(params + i0, i1 - i0))
         finite.store(false, std::memory_order_relaxed);
     });
     return finite.load();
