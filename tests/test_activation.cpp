@@ -1,13 +1,24 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <autoenc/autoenc.hpp>
 
 using namespace autoenc;
+
+namespace {
+// Whether std::exp(float) is glibc's expf on x86, whose bits exp_float_nonpositive reproduces.
+#if defined(__GLIBC__) && (defined(__x86_64__) || defined(__i386__))
+constexpr bool kLibmIsGlibcX86 = true;
+#else
+constexpr bool kLibmIsGlibcX86 = false;
+#endif
+}  // namespace
 
 namespace {
 const Activation kAll[] = {Activation::linear, Activation::relu, Activation::sigmoid, Activation::tanh,
@@ -147,9 +158,45 @@ TEST_CASE("ELU and SELU in float give the bits of their elementwise formula", "[
     std::size_t differ = 0;
     for (std::size_t i = 0; i < z.size(); ++i) {
       const float expected = reference(static_cast<Index>(i));
-      if (std::isnan(expected) ? !std::isnan(y[i]) : std::memcmp(&expected, &y[i], sizeof(float)) != 0) ++differ;
+      if (std::isnan(expected) ? !std::isnan(y[i]) : std::memcmp(&expected, &y[i], sizeof(float)) != 0) {
+        // The exponential gives glibc's bits (see the next test); another libm may round
+        // differently, by one unit in the last place at most.
+        if (kLibmIsGlibcX86 || std::abs(y[i] - expected) > std::abs(expected) * 1.2e-7f) ++differ;
+      }
     }
     INFO(activation_name(a));
     CHECK(differ == 0);
   }
+}
+
+TEST_CASE("exp_float_nonpositive gives the bits of glibc's expf", "[activation][float][determinism]") {
+  // Every 61st float pattern at or below zero (the negative half, -0, -infinity and negative
+  // NaNs), and the edges: the underflow threshold, the smallest normal and subnormal results.
+  std::vector<float> x;
+  for (std::uint64_t bits = 0x80000000u; bits <= 0xFFFFFFFFu; bits += 61) {
+    float v;
+    const auto b = static_cast<std::uint32_t>(bits);
+    std::memcpy(&v, &b, sizeof v);
+    x.push_back(v);
+  }
+  for (float v : {0.0f, -0.0f, -0x1.9fe368p6f, std::nextafter(-0x1.9fe368p6f, 0.0f), std::nextafter(-0x1.9fe368p6f, -1.0f),
+                  -87.33654f, -103.2789f, -1e-30f, -1.0f / 64, -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::denorm_min()})
+    x.push_back(v);
+  std::vector<float> e(x.size());
+  detail::exp_float_nonpositive(x.data(), e.data(), static_cast<Index>(x.size()));
+  std::size_t differ = 0, worse_than_one_ulp = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const float libm = std::exp(x[i]);
+    if (std::isnan(libm)) {
+      differ += !std::isnan(e[i]);
+      continue;
+    }
+    if (std::memcmp(&libm, &e[i], sizeof(float)) != 0) ++differ;
+    const double exact = std::exp(double(x[i]));
+    const double ulp = std::max(double(std::nextafter(float(exact), INFINITY)) - double(float(exact)), 0x1p-149);
+    if (std::abs(double(e[i]) - exact) > ulp) ++worse_than_one_ulp;
+  }
+  CHECK(worse_than_one_ulp == 0);
+  if (kLibmIsGlibcX86) CHECK(differ == 0);
 }

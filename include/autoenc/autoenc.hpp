@@ -12,6 +12,7 @@
 #include "core/communicator.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/exp_float.hpp"
 #include "core/finite.hpp"
 #include "core/flush_denormals.hpp"
 #include "core/gemm.hpp"

@@ -19,10 +19,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
 #include "../core/config.hpp"
+#include "../core/exp_float.hpp"
 #include "../core/error.hpp"
 #include "../core/named_args.hpp"
 
@@ -102,24 +105,33 @@ auto expm1_nonpositive(const Eigen::ArrayBase<Derived>& z) {
 }
 /// ELU's and SELU's forward pass in float, in place: y = outer z for z > 0, else
 /// outer (inner expm1_nonpositive(z)), the same operations as the expression above evaluated
-/// one element at a time. Eigen evaluates that expression one element at a time (a comparison
-/// inside select() has no vector form), calling exp for every element, the positive ones
-/// included. Here each block of elements goes through two passes: one without the exponential,
-/// which vectorises (z itself, or the Taylor polynomial), then exp only where z <= -1/64.
+/// one element at a time with libm's expf. Eigen evaluates that expression one element at a
+/// time (a comparison inside select() has no vector form), calling expf for every element, the
+/// positive ones included. Here each block of elements takes two loops that vectorise: e^z by
+/// exp_float_nonpositive (libm's bits, see core/exp_float.hpp), then the choice between z, the
+/// Taylor polynomial and e^z - 1.
 inline void elu_forward_float(float* data, Index n, float inner, float outer) {
   constexpr Index kBlock = 256;
-  float z_block[kBlock];
+  alignas(64) float e_block[kBlock];
   for (Index start = 0; start < n; start += kBlock) {
     const Index m = std::min(kBlock, n - start);
     float* y = data + start;
+    exp_float_nonpositive(y, e_block, m);  // used only where z <= -1/64
     for (Index i = 0; i < m; ++i) {
       const float z = y[i];
-      z_block[i] = z;
       const float taylor = z * (1.0f + z * (0.5f + z * (float(1.0 / 6) + z * float(1.0 / 24))));
-      y[i] = z > 0.0f ? outer * z : outer * (inner * taylor);
+      const float positive = outer * z, small = outer * (inner * taylor), large = outer * (inner * (e_block[i] - 1.0f));
+      // A choice on the bits, as in exp_float_nonpositive: with ?: the compiler moves the
+      // arithmetic into branches and the loop stays scalar.
+      const std::uint32_t is_positive = 0u - std::uint32_t(z > 0.0f);
+      const std::uint32_t is_small = 0u - std::uint32_t(z > float(-1.0 / 64));
+      std::uint32_t p, s, l;
+      std::memcpy(&p, &positive, sizeof p);
+      std::memcpy(&s, &small, sizeof s);
+      std::memcpy(&l, &large, sizeof l);
+      const std::uint32_t bits = (is_positive & p) | (~is_positive & ((is_small & s) | (~is_small & l)));
+      std::memcpy(y + i, &bits, sizeof bits);
     }
-    for (Index i = 0; i < m; ++i)
-      if (!(z_block[i] > float(-1.0 / 64))) y[i] = outer * (inner * (std::exp(z_block[i]) - 1.0f));
   }
 }
 
