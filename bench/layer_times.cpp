@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
     for (auto& v : gradients[i + 1]) v = float(rng.uniform(-1, 1)) * 1e-3f;
   }
   std::vector<double> forward(layers), backward(layers);
+  const ae::FlushDenormalsGuard flush_denormals;  // as a model's calls do (core/flush_denormals.hpp)
   for (int step = 0; step < repeats + 3; ++step) {
     const bool timed = step >= 3;
     for (std::size_t i = 0; i < layers; ++i) {

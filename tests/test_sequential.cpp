@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include <autoenc/autoenc.hpp>
 #include <autoenc/testing/gradient_check.hpp>
@@ -309,13 +311,18 @@ TEST_CASE("fit prints Keras progress lines to the log stream", "[sequential][pro
 }
 
 TEST_CASE("A model flushes subnormal numbers to zero while it computes, and only then", "[sequential][denormals]") {
+#if AUTOENC_HAS_MXCSR  // elsewhere the setting does nothing
   // One weight of 1e-20 times an input of 1e-20: 1e-40, below float's normal range (1.2e-38).
   Sequential<float> model({1}, Dense<float>(1, "linear"));
   model.build(1);
   model.set_weights({Tensor<float>({1, 1}, 1e-20f), Tensor<float>({1}, 0.0f)});
   const Tensor<float> x({1, 1}, 1e-20f);
-  struct RestoreSetting {
-    ~RestoreSetting() { set_flush_denormals(true); }
+  struct RestoreSettings {
+    int threads = num_threads();
+    ~RestoreSettings() {
+      set_flush_denormals(true);
+      set_num_threads(threads);
+    }
   } restore;
   const auto subnormal_survives = [] {
     volatile float a = 1e-20f, b = 1e-20f;
@@ -323,24 +330,36 @@ TEST_CASE("A model flushes subnormal numbers to zero while it computes, and only
     return std::fpclassify(product) == FP_SUBNORMAL;
   };
   const bool flushes_here = !subnormal_survives();  // a program may have set FTZ itself
+  // Which of 64 chunks of a parallel loop ran with both flush bits set.
+  const auto chunks_flushing = [] {
+    std::vector<int> flushing(64, 0);
+    parallel_for(64, [&](Index c) { flushing[std::size_t(c)] = (_mm_getcsr() & 0x8040) == 0x8040; });
+    return std::count(flushing.begin(), flushing.end(), 1);
+  };
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     REQUIRE(flush_denormals());
     CHECK(model.predict(x, verbose = 0)[0] == 0.0f);
     CHECK(model.forward_raw(x.view()).data[0] == 0.0f);
-    // The calling thread's own setting is back after the call.
+    // The calling thread's own setting is back after the call, and every worker thread's.
     CHECK(subnormal_survives() == !flushes_here);
-#if AUTOENC_HAS_MXCSR && defined(_OPENMP)
-    // And so is every thread's of the team the model used.
-    int threads_still_flushing = 0;
-#pragma omp parallel reduction(+ : threads_still_flushing)
-    threads_still_flushing += (_mm_getcsr() & 0x8040) != 0;
-    CHECK(threads_still_flushing == (flushes_here ? threads : 0));
-#endif
+    CHECK(chunks_flushing() == (flushes_here ? 64 : 0));
+    {
+      // Inside a model's call every thread of a parallel loop flushes, whichever takes a chunk.
+      const FlushDenormalsGuard guard;
+      CHECK(chunks_flushing() == 64);
+      {
+        const FlushDenormalsGuard nested;
+        CHECK(chunks_flushing() == 64);
+      }
+      CHECK(chunks_flushing() == 64);  // an inner guard leaves the outer one's setting
+    }
+    CHECK(chunks_flushing() == (flushes_here ? 64 : 0));
+    // Off: the subnormal result survives.
     set_flush_denormals(false);
     const float kept = model.predict(x, verbose = 0)[0];
     if (!flushes_here) CHECK(std::fpclassify(kept) == FP_SUBNORMAL);
     set_flush_denormals(true);
   }
-  set_num_threads(2);
+#endif
 }

@@ -12,20 +12,22 @@
 /// autoenc does the same for the duration of each call into a model.
 ///
 /// What it changes: only values below 1.2e-38 (float) or 2.2e-308 (double), which are read and
-/// written as zero. A value that small cannot change a sum of anything of ordinary size, so the
-/// chapter's models train to the same bits either way; a computation whose answer lives down
-/// there (no autoencoder's does) can turn the flushing off with set_flush_denormals(false).
+/// written as zero. A value that small cannot change a sum of anything of ordinary size; the
+/// chapter's models and latents come out byte-identical either way (an optimizer's moments of
+/// a parameter whose gradients are that small may differ). A computation whose answer lives
+/// down there (no autoencoder's does) can turn the flushing off with set_flush_denormals(false);
+/// flushing that the program set up itself (-ffast-math's start-up code) is left alone.
 ///
-/// The MXCSR register belongs to each thread: the guard sets it on the calling thread and on
-/// every OpenMP thread of the team that autoenc's parallel loops use, and puts each thread's
-/// own value back when it ends. On processors other than x86 it does nothing.
+/// The MXCSR register belongs to each thread. The guard sets the two bits on the calling
+/// thread; parallel_for (parallel.hpp) gives every thread of its team the calling thread's two
+/// bits for the region, and leaves OpenMP's worker threads as the calling thread was outside
+/// any guard. Only these two bits are touched: exception masks, sticky flags and the rounding
+/// mode stay as they are. On processors other than x86 with SSE (and for x87 code) it does
+/// nothing.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>
-#include <vector>
-
-#include "parallel.hpp"
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <xmmintrin.h>
@@ -41,6 +43,56 @@ inline std::atomic<bool>& flush_denormals_setting() {
   static std::atomic<bool> on{true};
   return on;
 }
+
+#if AUTOENC_HAS_MXCSR
+constexpr unsigned kFlushBits = 0x8040;  // MXCSR bit 15 (FTZ: tiny results become 0), bit 6 (DAZ: tiny inputs read as 0)
+/// This thread's FTZ and DAZ bits.
+inline unsigned flush_bits() { return _mm_getcsr() & kFlushBits; }
+/// Sets this thread's FTZ and DAZ bits, and nothing else.
+inline void set_flush_bits(unsigned bits) { _mm_setcsr((_mm_getcsr() & ~kFlushBits) | bits); }
+#else
+constexpr unsigned kFlushBits = 0;
+inline unsigned flush_bits() { return 0; }
+inline void set_flush_bits(unsigned) {}
+#endif
+
+/// Guards alive on this thread, and this thread's bits from before the outermost of them.
+inline int& flush_guard_depth() {
+  thread_local int depth = 0;
+  return depth;
+}
+inline unsigned& flush_bits_outside_guards() {
+  thread_local unsigned bits = 0;
+  return bits;
+}
+
+/// For parallel_for: made by the calling thread before a region; each thread of the team then
+/// holds an OnThread for the region's duration.
+class TeamFlushBits {
+ public:
+  TeamFlushBits()
+      : inside_(flush_bits()), after_(flush_guard_depth() > 0 ? flush_bits_outside_guards() : flush_bits()) {}
+  /// The region's arithmetic on this thread uses the calling thread's bits; afterwards a worker
+  /// thread is left with the calling thread's bits from outside any guard.
+  class OnThread {
+   public:
+    OnThread(const TeamFlushBits& team, bool calling_thread) : team_(team), calling_thread_(calling_thread) {
+      if (!calling_thread_) set_flush_bits(team_.inside_);
+    }
+    ~OnThread() {
+      if (!calling_thread_) set_flush_bits(team_.after_);
+    }
+    OnThread(const OnThread&) = delete;
+    OnThread& operator=(const OnThread&) = delete;
+
+   private:
+    const TeamFlushBits& team_;
+    bool calling_thread_;
+  };
+
+ private:
+  unsigned inside_, after_;
+};
 }  // namespace detail
 
 /// Whether models flush subnormal numbers to zero while they compute (default: true, as
@@ -49,71 +101,28 @@ inline void set_flush_denormals(bool on) { detail::flush_denormals_setting().sto
 /// See set_flush_denormals.
 inline bool flush_denormals() { return detail::flush_denormals_setting().load(); }
 
-/// Sets FTZ and DAZ on this thread and on the OpenMP team for its lifetime (when
-/// flush_denormals() is on), then restores every thread's own setting. Nested guards cost
-/// nothing: only the outermost one on a thread touches the registers.
+/// Sets FTZ and DAZ on the calling thread for its lifetime (when flush_denormals() is on), then
+/// puts the thread's own two bits back. parallel_for hands the bits on to its threads.
 class FlushDenormalsGuard {
  public:
   FlushDenormalsGuard() {
-#if AUTOENC_HAS_MXCSR
     if (!flush_denormals()) return;
-    counted_ = true;
-    if (depth()++ > 0) return;  // an outer guard on this thread has set the registers
     active_ = true;
-    threads_ = team_size();
-    saved_.assign(static_cast<std::size_t>(threads_), 0u);
-    on_each_thread([this](int t) {
-      saved_[static_cast<std::size_t>(t)] = _mm_getcsr();
-      _mm_setcsr(_mm_getcsr() | kFlushToZero | kDenormalsAreZero);
-    });
-#endif
+    previous_ = detail::flush_bits();
+    if (detail::flush_guard_depth()++ == 0) detail::flush_bits_outside_guards() = previous_;
+    detail::set_flush_bits(detail::kFlushBits);
   }
   ~FlushDenormalsGuard() {
-#if AUTOENC_HAS_MXCSR
-    if (active_) on_each_thread([this](int t) { _mm_setcsr(saved_[static_cast<std::size_t>(t)]); });
-    if (counted_) --depth();
-#endif
+    if (!active_) return;
+    detail::set_flush_bits(previous_);
+    --detail::flush_guard_depth();
   }
   FlushDenormalsGuard(const FlushDenormalsGuard&) = delete;
   FlushDenormalsGuard& operator=(const FlushDenormalsGuard&) = delete;
 
  private:
-#if AUTOENC_HAS_MXCSR
-  static constexpr unsigned kFlushToZero = 0x8000;     // MXCSR bit 15: results below the normal range become 0
-  static constexpr unsigned kDenormalsAreZero = 0x40;  // MXCSR bit 6: subnormal inputs are read as 0
-
-  /// Guards alive on this thread.
-  static int& depth() {
-    thread_local int d = 0;
-    return d;
-  }
-  /// Threads of the team that parallel_for would start from here (1 inside a parallel region).
-  static int team_size() {
-#ifdef _OPENMP
-    return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-    return 1;
-#endif
-  }
-  /// Runs f(thread number) once on each thread of that team (the same threads parallel_for
-  /// gets: OpenMP keeps its threads and reuses them for teams of the same size).
-  template <class F>
-  void on_each_thread(F&& f) {
-#ifdef _OPENMP
-    if (threads_ > 1) {
-#pragma omp parallel num_threads(threads_)
-      f(omp_get_thread_num());
-      return;
-    }
-#endif
-    f(0);
-  }
-
-  bool counted_ = false;  // this guard added to depth()
-  bool active_ = false;   // this guard set the registers and restores them
-  int threads_ = 1;
-  std::vector<unsigned> saved_;
-#endif
+  bool active_ = false;
+  unsigned previous_ = 0;
 };
 
 }  // namespace autoenc

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "config.hpp"
+#include "flush_denormals.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -59,8 +60,15 @@ void parallel_for(Index n_chunks, Body&& body, bool worth_threads = true) {
   detail::keep_eigen_single_threaded();
 #ifdef _OPENMP
   if (worth_threads && n_chunks > 1 && !omp_in_parallel() && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index c = 0; c < n_chunks; ++c) body(c);
+    // Every thread computes with the calling thread's handling of subnormal numbers
+    // (flush_denormals.hpp): the same bits whichever thread takes a chunk.
+    const detail::TeamFlushBits flush_bits;
+#pragma omp parallel
+    {
+      const detail::TeamFlushBits::OnThread on_this_thread(flush_bits, omp_get_thread_num() == 0);
+#pragma omp for schedule(dynamic, 1)
+      for (Index c = 0; c < n_chunks; ++c) body(c);
+    }
     return;
   }
 #endif

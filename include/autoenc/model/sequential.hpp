@@ -793,6 +793,7 @@ void Sequential<T>::set_weights(const std::vector<Tensor<T>>& weights) {
 template <class T>
 TensorView<const T> Sequential<T>::forward_batch(TensorView<const T> x, Index n_layers) {
   require_built("forward");
+  const FlushDenormalsGuard flush_denormals_guard;
   if (n_layers < 0) n_layers = size();
   const TensorView<const T> out = run_layers(x, n_layers);
   if (n_layers < size() || !outputs_logits()) return out;
