@@ -105,11 +105,12 @@ auto expm1_nonpositive(const Eigen::ArrayBase<Derived>& z) {
 }
 /// ELU's and SELU's forward pass in float, in place: y = outer z for z > 0, else
 /// outer (inner expm1_nonpositive(z)), the same operations as the expression above evaluated
-/// one element at a time with libm's expf. Eigen evaluates that expression one element at a
+/// one element at a time with glibc's expf. Eigen evaluates that expression one element at a
 /// time (a comparison inside select() has no vector form), calling expf for every element, the
 /// positive ones included. Here each block of elements takes two loops that vectorise: e^z by
-/// exp_float_nonpositive (libm's bits, see core/exp_float.hpp), then the choice between z, the
-/// Taylor polynomial and e^z - 1.
+/// exp_float_nonpositive (glibc's bits, see core/exp_float.hpp; with another libm the result
+/// may differ from that libm's expf in the last place), then the choice between z, the Taylor
+/// polynomial and e^z - 1.
 inline void elu_forward_float(float* data, Index n, float inner, float outer) {
   constexpr Index kBlock = 256;
   alignas(64) float e_block[kBlock];
