@@ -29,6 +29,8 @@
 
 #include <atomic>
 
+/// 1 where the flush bits live in the SSE control register MXCSR (x86 with SSE2), 0 elsewhere
+/// (where the flushing does nothing).
 #if defined(__SSE2__) || defined(_M_X64)
 #include <xmmintrin.h>
 #define AUTOENC_HAS_MXCSR 1
