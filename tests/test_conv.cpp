@@ -551,3 +551,98 @@ TEST_CASE("col2im over windows that tile the image writes each pixel as the gene
     CHECK(std::memcmp(image.data(), expected.data(), image.size() * sizeof(float)) == 0);
   }
 }
+
+namespace {
+
+// Random values with some zeros of both signs, in float (where the fused paths' bits matter).
+std::vector<float> random_floats(std::size_t n, Rng& rng) {
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform() < 0.1 ? (rng.uniform() < 0.5 ? -0.0f : 0.0f) : float(rng.uniform(-1, 1));
+  return v;
+}
+
+bool same_bits(const std::vector<float>& a, const float* b) { return std::memcmp(a.data(), b, a.size() * sizeof(float)) == 0; }
+
+using RowMajorFloats = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using FloatMap = Eigen::Map<RowMajorFloats>;
+using ConstFloatMap = Eigen::Map<const RowMajorFloats>;
+
+}  // namespace
+
+TEST_CASE("Stride = kernel convolutions give the bits of im2col, GEMM and col2im", "[conv][determinism]") {
+  // Conv2D with a 2 x 2 patch over one channel writes y in one pass (gemm_short_inner.hpp);
+  // with stride = kernel its dx, and a Conv2DTranspose's y, go tile by tile from the product
+  // to their pixels (gemm_row_tiles); a Conv2DTranspose with one output channel gets its dx
+  // from gemm_short_inner. Each is checked bit for bit against the plain sequence of steps.
+  // 5 images of 7 x 7 windows: 245 rows, so tiles of 128 rows end inside a row of windows.
+  const Index batch = 5;
+  for (Activation act : {Activation::relu, Activation::elu}) {
+    for (Index channels : {1, 3, 16}) {
+      for (Index filters : {1, 16, 32}) {
+        INFO("activation " << activation_name(act) << ", " << channels << " channels, " << filters << " filters");
+        Rng rng(std::uint64_t(channels * 100 + filters));
+        if (filters > 1) {  // Conv2D(filters, 2, strides = 2): (14, 14, channels) -> (7, 7, filters)
+          // (One filter has its own kernels, conv_single_filter.hpp: not GEMM's bits.)
+          Conv2D<float> conv(filters, 2, strides = 2, activation = act);
+          conv.setup(Shape{14, 14, channels});
+          auto params = random_floats(std::size_t(conv.param_count()), rng);
+          std::vector<float> grads(params.size());
+          conv.bind(params.data(), grads.data());
+          Tensor<float> x(Shape{batch, 14, 14, channels}), y(Shape{batch, 7, 7, filters}), dy(y.shape()), dx(x.shape());
+          const auto xs = random_floats(std::size_t(x.size()), rng), dys = random_floats(std::size_t(dy.size()), rng);
+          std::copy(xs.begin(), xs.end(), x.begin());
+          std::copy(dys.begin(), dys.end(), dy.begin());
+          conv.forward(x.view(), y.view());
+          conv.backward(x.view(), y.view(), dy.view(), dx.view());
+
+          const ConvGeometry& g = conv.geometry();
+          const Index pixels = batch * 49, patch = g.patch_size(channels);
+          std::vector<float> cols(std::size_t(pixels * patch)), y_ref(std::size_t(y.size()));
+          detail::im2col(x.data(), batch, channels, g, cols.data());
+          FloatMap Y(y_ref.data(), pixels, filters);
+          detail::gemm(Y, ConstFloatMap(cols.data(), pixels, patch), ConstFloatMap(params.data(), patch, filters));
+          detail::add_bias_and_activate(y_ref.data(), pixels, filters, params.data() + patch * filters, act);
+          CHECK(same_bits(y_ref, y.data()));
+
+          std::vector<float> dz(std::size_t(y.size())), dcols(cols.size()), dx_ref(std::size_t(x.size()));
+          activation_backward(act, y_ref.data(), dy.data(), dz.data(), y.size());
+          FloatMap dC(dcols.data(), pixels, patch);
+          detail::gemm(dC, ConstFloatMap(dz.data(), pixels, filters),
+                       ConstFloatMap(params.data(), patch, filters).transpose());
+          detail::col2im(dcols.data(), batch, channels, g, dx_ref.data());
+          CHECK(same_bits(dx_ref, dx.data()));
+        }
+        {  // Conv2DTranspose(filters, 2, strides = 2): (7, 7, channels) -> (14, 14, filters)
+          Conv2DTranspose<float> convt(filters, 2, strides = 2, activation = act);
+          convt.setup(Shape{7, 7, channels});
+          auto params = random_floats(std::size_t(convt.param_count()), rng);
+          std::vector<float> grads(params.size());
+          convt.bind(params.data(), grads.data());
+          Tensor<float> x(Shape{batch, 7, 7, channels}), y(Shape{batch, 14, 14, filters}), dy(y.shape()), dx(x.shape());
+          const auto xs = random_floats(std::size_t(x.size()), rng), dys = random_floats(std::size_t(dy.size()), rng);
+          std::copy(xs.begin(), xs.end(), x.begin());
+          std::copy(dys.begin(), dys.end(), dy.begin());
+          convt.forward(x.view(), y.view());
+          convt.backward(x.view(), y.view(), dy.view(), dx.view());
+
+          const ConvGeometry& g = convt.geometry();  // of the convolution (14, 14) -> (7, 7)
+          const Index in_pixels = batch * 49, patch = g.patch_size(filters);
+          std::vector<float> cols(std::size_t(in_pixels * patch)), y_ref(std::size_t(y.size()));
+          FloatMap C(cols.data(), in_pixels, patch);
+          const ConstFloatMap K(params.data(), patch, channels);
+          detail::gemm(C, ConstFloatMap(x.data(), in_pixels, channels), K.transpose());
+          detail::col2im(cols.data(), batch, filters, g, y_ref.data());
+          detail::add_bias_and_activate(y_ref.data(), batch * 196, filters, params.data() + patch * channels, act);
+          CHECK(same_bits(y_ref, y.data()));
+
+          std::vector<float> dz(std::size_t(y.size())), dx_ref(std::size_t(x.size()));
+          activation_backward(act, y_ref.data(), dy.data(), dz.data(), y.size());
+          detail::im2col(dz.data(), batch, filters, g, cols.data());
+          FloatMap dX(dx_ref.data(), in_pixels, channels);
+          detail::gemm(dX, ConstFloatMap(cols.data(), in_pixels, patch), K);
+          CHECK(same_bits(dx_ref, dx.data()));
+        }
+      }
+    }
+  }
+}

@@ -147,6 +147,35 @@ void gemm_split_k(Index m, Index n, Index k, GemmOperand<T> a, GemmOperand<T> b,
   });
 }
 
+/// True when gemm computes C (m x n, inner dimension k) in tiles of kGemmTile whole rows.
+inline bool gemm_takes_row_tiles(Index m, Index n, Index k) {
+  const bool split_k = k >= 2 * kSplitKChunk && k >= 8 * std::max(m, n);
+  return !split_k && m >= n;
+}
+
+/// C = A * B without a C: each tile of kGemmTile rows is computed into a scratch tile of the
+/// thread (row-major, n columns) and handed to consume(r0, r1, tile) while it is in cache, to be
+/// put where it belongs (a transposed convolution's col2im) and finished there. When
+/// gemm_takes_row_tiles(m, n, k), these are gemm's own tiles, so the values are gemm's bits.
+template <class AType, class BType, class Consume>
+void gemm_row_tiles(const AType& A, const BType& B, Consume&& consume) {
+  using T = typename AType::Scalar;
+  AUTOENC_ASSERT(A.cols() == B.rows());
+  const Index m = A.rows(), n = B.cols(), k = A.cols();
+  if (m == 0 || n == 0) return;
+  const GemmOperand<T> a = gemm_operand(A), b = gemm_operand(B);
+  const bool worth_threads = double(m) * double(n) * double(k) >= kGemmParallelWork;
+  parallel_for_range(
+      m, kGemmTile,
+      [&](Index r0, Index r1) {
+        thread_local std::vector<T, Eigen::aligned_allocator<T>> tile;  // grows only
+        if (static_cast<Index>(tile.size()) < kGemmTile * n) tile.resize(static_cast<std::size_t>(kGemmTile * n));
+        gemm_tile(r1 - r0, n, k, a.offset(r0, 0), b, tile.data(), n, false);
+        consume(r0, r1, static_cast<const T*>(tile.data()));
+      },
+      worth_threads);
+}
+
 /// C = A * B, or C += A * B when `accumulate`. A and B are Eigen matrices or maps, possibly
 /// transposed or blocks (anything with direct access); C is a row-major matrix or map.
 /// C is cut along its longer side into tiles of kGemmTile rows or columns; when C is small and

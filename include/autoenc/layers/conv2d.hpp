@@ -12,6 +12,7 @@
 
 #include "../core/error.hpp"
 #include "../core/gemm.hpp"
+#include "../core/gemm_short_inner.hpp"
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_direct.hpp"
@@ -98,6 +99,16 @@ class Conv2D : public Layer<T> {
       return;
     }
     im2col_of(x);
+    if (detail::gemm_short_inner_applies<T>(patch(), s_.filters)) {
+      // A patch of fewer than 8 values (2 x 2 over one channel): y is written once, and each
+      // block of rows gets its bias and activation while in cache (gemm_short_inner.hpp).
+      detail::gemm_short_inner(pixels, s_.filters, patch(), cols_.data(), this->params(), y.data,
+                               [&](Index r0, Index r1) {
+                                 detail::add_bias_and_activate_rows(y.data + r0 * s_.filters, r1 - r0, s_.filters,
+                                                                    bias_data(), this->applied_activation());
+                               });
+      return;
+    }
     MatrixMap<T> Y(y.data, pixels, s_.filters);
     detail::gemm(Y, static_cast<const Tensor<T>&>(cols_).matrix(), weights());
     detail::add_bias_and_activate(y.data, pixels, s_.filters, bias_data(), this->applied_activation());
@@ -164,9 +175,17 @@ class Conv2D : public Layer<T> {
     } else if (s_.filters == 1) {
       detail::single_filter_conv_input_grad(dz_.data(), this->params(), batch, channels_, geometry_, dx.data);
     } else {
+      const auto dz = static_cast<const Tensor<T>&>(dz_).matrix();
+      if (detail::windows_tile_image(geometry_) && detail::gemm_takes_row_tiles(pixels, patch(), s_.filters)) {
+        // Stride = kernel: each tile of dz W^T goes straight to its pixels of dx (no dcols).
+        detail::gemm_row_tiles(dz, weights().transpose(), [&](Index r0, Index r1, const T* tile) {
+          detail::col2im_tiled_rows(tile, r0, r1, channels_, geometry_, dx.data, [](T*, Index) {});
+        });
+        return;
+      }
       dcols_.resize(Shape{pixels, patch()});
       auto dcols = dcols_.matrix();
-      detail::gemm(dcols, static_cast<const Tensor<T>&>(dz_).matrix(), weights().transpose());
+      detail::gemm(dcols, dz, weights().transpose());
       detail::col2im(dcols_.data(), batch, channels_, geometry_, dx.data);
     }
   }

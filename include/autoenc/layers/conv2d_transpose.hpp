@@ -9,6 +9,7 @@
 
 #include "../core/error.hpp"
 #include "../core/gemm.hpp"
+#include "../core/gemm_short_inner.hpp"
 #include "activation.hpp"
 #include "bias_activation.hpp"
 #include "conv_geometry.hpp"
@@ -69,9 +70,22 @@ class Conv2DTranspose : public Layer<T> {
   /// y = f(col2im(x K^T) + b)
   void forward_impl(TensorView<const T> x, TensorView<T> y) override {
     const Index batch = x.batch(), in_pixels = batch * geometry_.out_h * geometry_.out_w;
+    const ConstMatrixMap<T> X(x.data, in_pixels, channels_);  // one row per input pixel
+    if (s_.filters >= 8 && detail::windows_tile_image(geometry_) &&
+        detail::gemm_takes_row_tiles(in_pixels, patch(), channels_)) {
+      // Stride = kernel: each input pixel owns its own block of output pixels. Each tile of
+      // x K^T goes straight to its place in y and gets its bias and activation while in cache
+      // (no cols matrix, no second and third pass over y; the same operations, the same bits).
+      // With fewer filters the runs of y are too short to finish one by one.
+      detail::gemm_row_tiles(X, weights().transpose(), [&](Index r0, Index r1, const T* tile) {
+        detail::col2im_tiled_rows(tile, r0, r1, s_.filters, geometry_, y.data, [&](T* run, Index pixels) {
+          detail::add_bias_and_activate_rows(run, pixels, s_.filters, bias_data(), this->applied_activation());
+        });
+      });
+      return;
+    }
     cols_.resize(Shape{in_pixels, patch()});
     auto cols = cols_.matrix();
-    const ConstMatrixMap<T> X(x.data, in_pixels, channels_);  // one row per input pixel
     detail::gemm(cols, X, weights().transpose());
     detail::col2im(cols_.data(), batch, s_.filters, geometry_, y.data);
     detail::add_bias_and_activate(y.data, batch * geometry_.in_h * geometry_.in_w, s_.filters, bias_data(),
@@ -94,7 +108,10 @@ class Conv2DTranspose : public Layer<T> {
     detail::gemm(dK, dcols.transpose(), X);
     if (dx) {
       MatrixMap<T> dX(dx.data, in_pixels, channels_);
-      detail::gemm(dX, dcols, weights());
+      if (detail::gemm_short_inner_applies<T>(patch(), channels_))  // one output channel, 2 x 2 kernel
+        detail::gemm_short_inner(in_pixels, channels_, patch(), cols_.data(), this->params(), dx.data);
+      else
+        detail::gemm(dX, dcols, weights());
     }
   }
 
