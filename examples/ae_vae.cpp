@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
 
   try {
     flags.apply();
+    chapter::require_writable_folder(training.save_path, "--save");
     auto mnist = chapter::load_mnist_for_training(flags.data_dir, training.train_limit);
     auto& x_train = mnist.train_images;
     auto& x_test = mnist.test_images;

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
 
   try {
     flags.apply();
+    chapter::require_writable_folder(latent_path, "--latent-out");
     auto mnist = chapter::load_mnist_for_training(flags.data_dir, training.train_limit);
     const auto& train_x = mnist.train_images;  // (60000, 28, 28, 1): the CNN takes images as they are
     const auto& test_x = mnist.test_images;

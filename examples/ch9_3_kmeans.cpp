@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   const std::string& out_dir = flags.out_dir;
   try {
     flags.apply();
+    chapter::require_writable_folder(labels_out, "--labels-out");
 
     // Section 5: the algorithm by hand, on make_blobs(random_state=6).
     const auto blobs = ae::make_blobs(100, 3, 2, 1.0, {-10, 10}, 6);

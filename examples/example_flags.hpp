@@ -6,8 +6,11 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +18,17 @@
 #include <autoenc/core/parallel.hpp>
 
 namespace chapter {
+
+/// Throws, before any work is done, when the file a flag names (written at the end of the
+/// program) lies in a folder that does not exist or cannot be written: a mistyped path must not
+/// cost the training that came before it. An empty path (flag not given) passes.
+inline void require_writable_folder(const std::string& path, const std::string& flag) {
+  if (path.empty()) return;
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  if (folder.empty()) folder = ".";
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw std::runtime_error(flag + " " + path + ": the folder '" + folder + "' does not exist or cannot be written");
+}
 
 struct CommonFlags {
   std::string data_dir = AUTOENC_DEFAULT_DATA_DIR;
@@ -33,10 +47,12 @@ struct CommonFlags {
     app.add_option("--results", results_path, "write the step's numbers to this file (for ch9_report)");
   }
 
-  /// Sets the thread count and makes the output folder.
+  /// Sets the thread count, makes the output folder and checks that --results can be written.
   void apply() const {
     if (threads > 0) autoenc::set_num_threads(threads);
     ::mkdir(out_dir.c_str(), 0755);
+    require_writable_folder(out_dir + "/.", "--out");
+    require_writable_folder(results_path, "--results");
   }
 };
 

@@ -38,6 +38,7 @@ inline void train_or_load(autoenc::Sequential<float>& model, const autoenc::Tens
   const std::string& save_path = flags.save_path;
   const int epochs = flags.epochs;
   const bool root = !processes || processes->is_root();
+  require_writable_folder(save_path, "--save");
   results.set("params", double(model.param_count()), "%.0f");
   results.set("train_images", double(x.dim(0)), "%.0f");
   if (!load_path.empty()) {
