@@ -212,3 +212,29 @@ TEST_CASE("exp_float_nonpositive gives the bits of glibc's expf", "[activation][
   CHECK(worse_than_one_ulp == 0);
   if (kLibmIsGlibcX86) CHECK(differ == 0);
 }
+
+TEMPLATE_TEST_CASE("Bias gradients are each channel's sum over the rows in order, on any thread count",
+                   "[activation][determinism]", float, double) {
+  using T = TestType;
+  const int threads_before = num_threads();
+  // Channel counts around the register blocks (a cache line is 16 floats or 8 doubles, a
+  // thread's block four lines) and rows from one to enough for the threads to share the work.
+  for (Index channels : {1, 3, 8, 16, 17, 40, 64, 65, 100, 784}) {
+    for (Index rows : {1, 7, 300, 2000}) {
+      std::vector<T> m(static_cast<std::size_t>(rows * channels));
+      Rng rng(std::uint64_t(rows * 1000 + channels));
+      for (T& v : m) v = T(rng.normal() * 100);  // magnitudes that make the order visible
+      std::vector<T> expected(static_cast<std::size_t>(channels), T(0));
+      for (Index r = 0; r < rows; ++r)
+        for (Index c = 0; c < channels; ++c) expected[std::size_t(c)] += m[std::size_t(r * channels + c)];
+      for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        std::vector<T> sums(static_cast<std::size_t>(channels), T(-1));
+        detail::sum_rows_in_order(m.data(), rows, channels, sums.data());
+        INFO("channels " << channels << ", rows " << rows << ", threads " << threads);
+        CHECK(std::memcmp(sums.data(), expected.data(), sizeof(T) * sums.size()) == 0);
+      }
+    }
+  }
+  set_num_threads(threads_before);
+}
