@@ -51,8 +51,8 @@ void sum_rows_in_registers(const T* m, Index rows, Index channels, Index c0, T* 
 /// sums[c] = sum over r of m[r, c] for a (rows, channels) row-major block, each sum taken over
 /// the rows in order, (((0 + m[0, c]) + m[1, c]) + ...): the same bits for any split of the
 /// channels. A thread takes four cache lines of channels at a time and keeps their sums in
-/// registers while the rows stream past; narrower layers (16 or 32 channels) stay on one thread,
-/// because two threads sharing each row's lines would fetch them twice.
+/// registers while the rows stream past; a layer of up to four lines of channels (64 floats)
+/// stays on one thread, because two threads sharing each row's lines would fetch them twice.
 template <class T>
 void sum_rows_in_order(const T* m, Index rows, Index channels, T* sums) {
   constexpr Index kLine = 64 / Index(sizeof(T));  // channels per cache line
