@@ -1021,7 +1021,7 @@ double KMeans<T>::run_elkan(const Matrix& Xc, Matrix& centers, std::vector<int>&
   return inertia(Xc, centers, labels);
 }
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class KMeans<float>;
 extern template class KMeans<double>;

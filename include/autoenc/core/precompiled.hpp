@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The precompiled mode (CMake option AUTOENC_PRECOMPILED; see src/instantiations.cpp).
+// The precompiled mode (CMake option AUTOENC_PRECOMPILED; see src/instantiations/).
 // Header-only use, the default, defines everything in the headers. A program built with
 // AUTOENC_PRECOMPILED links libautoenc_compiled instead, which holds the float and double
 // instantiations (declared `extern template` in the headers) and the library's larger functions

@@ -133,7 +133,7 @@ ImageDataset<T> load_mnist(const std::string& dir, Args&&... args) {
   return load_mnist<T>(dir, options);
 }
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template ImageDataset<float> load_mnist<float>(const std::string&, const MnistOptions&);
 extern template ImageDataset<double> load_mnist<double>(const std::string&, const MnistOptions&);

@@ -274,7 +274,7 @@ inline void save_npy(const std::string& path, const std::vector<int>& values) {
   save_npy(path, v.data(), Shape{static_cast<Index>(v.size())});
 }
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template void save_npy<float>(const std::string&, const float*, const Shape&);
 extern template void save_npy<double>(const std::string&, const double*, const Shape&);

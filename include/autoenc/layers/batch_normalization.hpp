@@ -323,7 +323,7 @@ class BatchNormalization : public Layer<T> {
   TensorView<const T> stats_source_;  // the x of the last training statistics (none: inference)
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class BatchNormalization<float>;
 extern template class BatchNormalization<double>;

@@ -245,7 +245,7 @@ class Conv2D : public Layer<T> {
   std::vector<T> flipped_kernel_;     // direct path: the kernel that maps dz to dx
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Conv2D<float>;
 extern template class Conv2D<double>;

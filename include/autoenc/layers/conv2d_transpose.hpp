@@ -139,7 +139,7 @@ class Conv2DTranspose : public Layer<T> {
   Tensor<T> dz_;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Conv2DTranspose<float>;
 extern template class Conv2DTranspose<double>;

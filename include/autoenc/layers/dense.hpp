@@ -107,7 +107,7 @@ class Dense : public Layer<T> {
   Tensor<T> dz_;  // dL/dz for the current batch; grows to the largest batch, then stays
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Dense<float>;
 extern template class Dense<double>;

@@ -113,7 +113,7 @@ class Dropout : public Layer<T> {
   Index masked_ = 0;     // elements of mask_ that the last forward pass set (0 after an identity pass)
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Dropout<float>;
 extern template class Dropout<double>;

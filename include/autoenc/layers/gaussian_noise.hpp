@@ -92,7 +92,7 @@ class GaussianNoise : public Layer<T> {
   std::uint64_t seed_ = 0, step_ = 0;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class GaussianNoise<float>;
 extern template class GaussianNoise<double>;

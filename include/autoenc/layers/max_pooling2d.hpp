@@ -194,7 +194,7 @@ class MaxPooling2D : public Layer<T> {
   Tensor<T> scratch_;                 // a pooled output when backward has to pool again
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class MaxPooling2D<float>;
 extern template class MaxPooling2D<double>;

@@ -91,7 +91,7 @@ class Reshape : public ShapeOnlyLayer<T> {
   std::vector<Index> target_;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Flatten<float>;
 extern template class Flatten<double>;

@@ -98,7 +98,7 @@ class UpSampling2D : public Layer<T> {
   Index h_ = 0, w_ = 0, channels_ = 0;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class UpSampling2D<float>;
 extern template class UpSampling2D<double>;

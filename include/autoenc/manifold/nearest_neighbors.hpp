@@ -290,7 +290,7 @@ NeighborGraph detail::exact_neighbor_search(const RowMatrix& queries, const RowM
 }
 #endif  // AUTOENC_HEADER_DEFINITIONS
 
-// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template NeighborGraph detail::exact_neighbor_search(const detail::RowMatrixD&, const detail::RowMatrixD&, Index,
                                                              bool);

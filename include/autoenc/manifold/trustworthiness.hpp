@@ -109,7 +109,7 @@ double detail::trustworthiness_double(const RowMatrix& X, const RowMatrix& Y, In
 }
 #endif  // AUTOENC_HEADER_DEFINITIONS
 
-// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: this instantiation lives in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template double detail::trustworthiness_double(const detail::RowMatrixD&, const detail::RowMatrixD&, Index);
 #endif

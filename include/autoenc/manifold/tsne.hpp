@@ -650,7 +650,7 @@ AUTOENC_FUNC TSNE::Stage TSNE::optimize(int first, int last, double momentum, in
 }
 #endif  // AUTOENC_HEADER_DEFINITIONS
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
 extern template EmbeddingMatrix detail::tsne_pca_projection(const EmbeddingMatrix&, Index);

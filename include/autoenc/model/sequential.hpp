@@ -1049,7 +1049,7 @@ void Sequential<T>::save(const std::string& path) const {
   save_model(*this, path);  // found at instantiation, in serialize.hpp (included below)
 }
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Sequential<float>;
 extern template class Sequential<double>;

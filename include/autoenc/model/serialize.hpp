@@ -212,7 +212,7 @@ void load_weights(Sequential<T>& model, const std::string& path) {
   std::copy(state.begin(), state.end(), model.state().data());
 }
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template std::string model_architecture<float>(const Sequential<float>&);
 extern template std::string model_architecture<double>(const Sequential<double>&);

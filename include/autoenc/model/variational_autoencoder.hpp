@@ -465,7 +465,7 @@ class VariationalAutoencoder : public Model<T> {
   std::vector<double> loss_partials_;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class VariationalAutoencoder<float>;
 extern template class VariationalAutoencoder<double>;

@@ -143,7 +143,7 @@ class Adam : public Optimizer<T> {
   long long t_ = 0;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class Adam<float>;
 extern template class Adam<double>;

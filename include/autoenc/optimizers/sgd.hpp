@@ -101,7 +101,7 @@ class SGD : public Optimizer<T> {
   long long steps_ = 0;
 };
 
-// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations.cpp).
+// Precompiled mode: these instantiations live in libautoenc_compiled (src/instantiations/).
 #if defined(AUTOENC_PRECOMPILED) && !defined(AUTOENC_COMPILING_LIBRARY)
 extern template class SGD<float>;
 extern template class SGD<double>;

@@ -1,14 +1,19 @@
 // The precompiled mode (CMake option AUTOENC_PRECOMPILED): the float and double instantiations
-// of the layers, the models, the optimizers, KMeans and t-SNE, compiled once into
-// libautoenc_compiled. The headers declare them `extern template` when AUTOENC_PRECOMPILED is
-// defined, so a user's translation units compile no layer or training-loop bodies (as fmt's
+// of the layers, the models, the optimizers, KMeans and t-SNE, and the library's larger
+// functions that are not templates, compiled once into libautoenc_compiled. The headers
+// declare them `extern template` (and skip the non-template definitions) when AUTOENC_PRECOMPILED
+// is defined, so a user's translation units compile no layer or training-loop bodies (as fmt's
 // compiled mode does). Header-only use, without the macro, is unchanged.
+//
+// The library is three translation units, so that a parallel build compiles them side by side:
+//   functions_and_tsne.cpp  every non-template definition, and t-SNE's instantiations
+//   float.cpp, double.cpp   AUTOENC_INSTANTIATE(float) and AUTOENC_INSTANTIATE(double)
 // SPDX-License-Identifier: MIT
-#define AUTOENC_COMPILING_LIBRARY 1
+#pragma once
+
 #include <autoenc/autoenc.hpp>
 
-namespace autoenc {
-
+/// Every class and function template the precompiled mode defines for the scalar type T.
 #define AUTOENC_INSTANTIATE(T)                 \
   template class Dense<T>;                      \
   template class Conv2D<T>;                     \
@@ -32,16 +37,3 @@ namespace autoenc {
   template std::string model_architecture<T>(const Sequential<T>&);                \
   template void save_model<T>(const Sequential<T>&, const std::string&);           \
   template void load_weights<T>(Sequential<T>&, const std::string&);
-
-AUTOENC_INSTANTIATE(float)
-AUTOENC_INSTANTIATE(double)
-#undef AUTOENC_INSTANTIATE
-
-template const EmbeddingMatrix& TSNE::fit_transform(const Eigen::MatrixBase<EmbeddingMatrix>&);
-template EmbeddingMatrix detail::tsne_pca_projection(const EmbeddingMatrix&, Index);
-template NeighborGraph detail::exact_neighbor_search(const detail::RowMatrixD&, const detail::RowMatrixD&, Index, bool);
-template double detail::trustworthiness_double(const detail::RowMatrixD&, const detail::RowMatrixD&, Index);
-template const EmbeddingMatrix& TSNE::fit_transform(
-    const Eigen::MatrixBase<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&);
-
-}  // namespace autoenc
