@@ -101,32 +101,6 @@ inline KMeansAlgorithm kmeans_algorithm_from_name(const std::string& s) {
 }
 
 namespace detail {
-/// out[0, d) = the sum of rows rows[0], ..., rows[count - 1] of the row-major matrix X (d
-/// columns), added one after the other to a zeroed row: (((0 + x_a) + x_b) + ...), the bits of
-/// `out.setZero(); for each row: out += x`. The running sums stay in registers, a block of
-/// columns at a time, and the rows a few places ahead are prefetched: they are scattered
-/// through X, so the hardware cannot guess them.
-template <class T>
-void sum_rows(const T* X, Index d, const Index* rows, Index count, T* out) {
-  constexpr Index kBlock = 4 * 64 / Index(sizeof(T));  // four cache lines of columns
-  constexpr Index kAhead = 8;                           // rows prefetched ahead
-  constexpr Index kLine = 64 / Index(sizeof(T));
-  for (Index c0 = 0; c0 < d; c0 += kBlock) {
-    const Index w = std::min(kBlock, d - c0);
-    T acc[kBlock] = {};
-    for (Index r = 0; r < count; ++r) {
-      if (r + kAhead < count)
-        for (Index c = 0; c < w; c += kLine) __builtin_prefetch(X + rows[r + kAhead] * d + c0 + c);
-      const T* x = X + rows[r] * d + c0;
-      if (w == kBlock) {
-        for (Index c = 0; c < kBlock; ++c) acc[c] += x[c];
-      } else {
-        for (Index c = 0; c < w; ++c) acc[c] += x[c];
-      }
-    }
-    std::copy(acc, acc + w, out + c0);
-  }
-}
 /// scikit-learn's _is_same_clustering: whether every label of labels1 goes with a single label of
 /// labels2 (the same partition up to a renumbering; one-way, so labels1 may be finer).
 inline bool is_same_clustering(const std::vector<int>& labels1, const std::vector<int>& labels2, int n_clusters) {
@@ -399,9 +373,10 @@ class KMeans {
         for (Index i = 0; i < rows; ++i) {
           int best = 0;
           T best_d = std::numeric_limits<T>::infinity();
-          for (Index j = 0; j < k; ++j) {
+          for (Index j = 0; j < k; ++j) {  // selects, not branches (see assign_pruned)
             const T dj = c_sq(j) - 2 * D(i, j);
-            if (dj < best_d) best_d = dj, best = int(j);
+            best = dj < best_d ? int(j) : best;
+            best_d = std::min(best_d, dj);
           }
           labels[std::size_t(r0 + i)] = best;
           if (sums) {
@@ -840,12 +815,13 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
       T best_d = std::numeric_limits<T>::infinity(), second_d = std::numeric_limits<T>::infinity();
       for (Index j = 0; j < k; ++j) {
         // Selects rather than branches: which centre wins is a coin toss for the samples that
-        // reach here, and a mispredicted branch per centre costs more than the selects.
+        // reach here, and a mispredicted branch per centre costs more than the selects. With
+        // best_d <= second_d, min(second_d, max(best_d, dj)) is the new second-best score
+        // whether or not dj beats best_d, so only `best` needs the comparison.
         const T dj = c_sq(j) - 2 * dot[j];
-        const bool nearer = dj < best_d;
-        second_d = nearer ? best_d : std::min(second_d, dj);
-        best = nearer ? int(j) : best;
-        best_d = nearer ? dj : best_d;
+        best = dj < best_d ? int(j) : best;
+        second_d = std::min(second_d, std::max(best_d, dj));
+        best_d = std::min(best_d, dj);
       }
       const std::size_t at = std::size_t(sample);
       if (labels[at] != best && use_bounds) changed |= (1u << labels[at]) | (1u << best);
@@ -900,27 +876,29 @@ void KMeans<T>::assign_pruned(const Matrix& X, const Matrix& centers, std::vecto
     // order: the same bits as summing every row anew).
     const std::uint32_t redo = use_bounds ? changed : (1u << k) - 1;
     if (redo == 0) return;
-    // The rows to sum, cluster by cluster, each cluster's in sample order (a counting sort).
-    thread_local std::vector<Index> members, starts;
+    // The samples of those clusters, in sample order (collected without a branch: every index
+    // is written, and the count moves on only for the clusters to redo), each added to its
+    // cluster's row: the row sums in the same order as before.
+    thread_local std::vector<Index> members;
     const Index begin = g * per_group, end = std::min(n, (g + 1) * per_group);
-    starts.assign(std::size_t(k + 1), 0);
+    members.resize(std::size_t(end - begin + 1));
+    Index m = 0;
     for (Index i = begin; i < end; ++i) {
-      const int label = labels[std::size_t(i)];
-      starts[std::size_t(label + 1)] += redo >> label & 1u;
+      members[std::size_t(m)] = i;
+      m += redo >> labels[std::size_t(i)] & 1u;
     }
-    for (Index j = 0; j < k; ++j) starts[std::size_t(j + 1)] += starts[std::size_t(j)];
-    members.resize(std::size_t(end - begin));
-    for (Index i = begin; i < end; ++i) {
+    Matrix& sum = sums.sums[std::size_t(g)];
+    std::vector<double>& count = sums.counts[std::size_t(g)];
+    for (Index j = 0; j < k; ++j)
+      if (redo >> j & 1u) sum.row(j).setZero(), count[std::size_t(j)] = 0;
+    constexpr Index kAhead = 8;  // the rows are scattered: ask for them a few samples ahead
+    for (Index p = 0; p < m; ++p) {
+      if (p + kAhead < m)
+        for (Index f = 0; f < d; f += 64 / Index(sizeof(T))) __builtin_prefetch(X.data() + members[std::size_t(p + kAhead)] * d + f);
+      const Index i = members[std::size_t(p)];
       const int label = labels[std::size_t(i)];
-      if (redo >> label & 1u) members[std::size_t(starts[std::size_t(label)]++)] = i;
-    }
-    for (Index j = k; j-- > 0;) starts[std::size_t(j + 1)] = starts[std::size_t(j)];  // back to the starts
-    starts[0] = 0;
-    for (Index j = 0; j < k; ++j) {
-      if (!(redo >> j & 1u)) continue;
-      const Index count = starts[std::size_t(j + 1)] - starts[std::size_t(j)];
-      detail::sum_rows(X.data(), d, members.data() + starts[std::size_t(j)], count, sums.sums[std::size_t(g)].row(j).data());
-      sums.counts[std::size_t(g)][std::size_t(j)] = double(count);
+      sum.row(label) += X.row(i);
+      count[std::size_t(label)] += 1;
     }
   });
   bounds.valid = true;
