@@ -68,6 +68,7 @@
 #include "../core/log.hpp"
 #include "../core/named_args.hpp"
 #include "../core/gemm.hpp"
+#include "../core/huge_pages.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "../core/tensor.hpp"
@@ -508,7 +509,12 @@ KMeans<T>& KMeans<T>::fit(const ConstMap& X) {
                       std::to_string(d));
   // Centre the data (scikit-learn does, for precision of |x|^2 - 2 x.c + |c|^2).
   const Eigen::Matrix<T, 1, Eigen::Dynamic> mean = X.colwise().mean();
-  Matrix Xc = X.rowwise() - mean;
+  // The E steps read rows of Xc in scattered order (the samples the bounds leave, the sums
+  // of changed clusters): with huge pages the whole array stays within the TLB's reach, and it
+  // takes a few hundred times fewer page faults to fill.
+  Matrix Xc(n, d);
+  detail::advise_huge_pages(Xc.data(), sizeof(T) * std::size_t(Xc.size()));
+  Xc = X.rowwise() - mean;
   // tol_eff = tol * mean over features of the population variance.
   const double tol_eff = options_.tol * static_cast<double>(Xc.array().square().colwise().mean().mean());
 
