@@ -584,21 +584,10 @@ typename KMeans<T>::Matrix KMeans<T>::initial_centers(const Matrix& Xc, Rng& rng
   //   potential(candidate) = sum_i min(d_i^2, |x_i - x_candidate|^2),
   // and the candidate with the lowest potential (the first of equals) becomes the centre; its
   // potential and distances are the next round's.
-  //
-  // Most samples are far nearer their own centre than any candidate: with nearest(i) the centre
-  // that gives d_i and D_j = |x_candidate - c_j|, the triangle inequality gives
-  //   |x_i - x_candidate| >= D_nearest(i) - d_i,
-  // so where D_nearest(i)^2 >= m^2 d_i^2, m = 2 (1 + gamma) (gamma covers the rounding of d_i^2
-  // and of the distance computed in T, as in Bounds), the minimum is d_i^2 and the distance is
-  // not computed: the same values, bit for bit, as computing it.
   const int trials = 2 + static_cast<int>(std::log(double(k)));
-  const double gamma = 4.0 * double(Xc.cols() + 2) * double(std::numeric_limits<T>::epsilon()) + 1e-10;
-  const double m_sq = 4 * (1 + gamma) * (1 + gamma);
   centers.row(0) = Xc.row(static_cast<Index>(rng.below(std::uint64_t(n))));
   std::vector<double> closest(static_cast<std::size_t>(n));
   std::vector<double> cumulative(closest.size()), candidate_dist(closest.size()), best_dist, partial;
-  std::vector<int> nearest(closest.size(), 0);
-  std::vector<double> gap_sq(static_cast<std::size_t>(k));  // D_j^2 for the candidate at hand
   // sum_i value(i), over parallel blocks whose partial sums are added in block order
   // (deterministic).
   const Index blocks = detail::ceil_div(n, kChunk * 4);
@@ -623,14 +612,9 @@ typename KMeans<T>::Matrix KMeans<T>::initial_centers(const Matrix& Xc, Rng& rng
     for (int t = 0; t < trials; ++t) {
       const double r = rng.uniform() * potential;
       const Index cand = detail::kmeans_plus_plus_candidate(cumulative, r);
-      for (Index j = 0; j < c; ++j)
-        gap_sq[std::size_t(j)] = (Xc.row(cand).template cast<double>() - centers.row(j).template cast<double>()).squaredNorm();
       const double pot = ordered_sum([&](Index i) {
-        const double own = closest[std::size_t(i)];
         return candidate_dist[std::size_t(i)] =
-                   gap_sq[std::size_t(nearest[std::size_t(i)])] >= m_sq * own
-                       ? own
-                       : std::min(own, double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
+                   std::min(closest[std::size_t(i)], double((Xc.row(i) - Xc.row(cand)).squaredNorm()));
       });
       if (pot < best_potential) {
         best_potential = pot;
@@ -640,8 +624,6 @@ typename KMeans<T>::Matrix KMeans<T>::initial_centers(const Matrix& Xc, Rng& rng
       }
     }
     centers.row(c) = Xc.row(best_candidate);
-    for (Index i = 0; i < n; ++i)  // the samples the new centre came nearer to
-      if (best_dist[std::size_t(i)] < closest[std::size_t(i)]) nearest[std::size_t(i)] = int(c);
     closest.swap(best_dist);
     potential = best_potential;
   }
